@@ -1,0 +1,3 @@
+"""iGAN Studio: generative photo editing, morphing and landscape painting."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,3 @@
+from igan_app.cli import main
+
+raise SystemExit(main())

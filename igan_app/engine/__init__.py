@@ -1,0 +1,1 @@
+"""Pure computation over a generator's manifold: projection, editing, transfer, morph. No Qt."""

@@ -1,0 +1,1 @@
+"""Training loops, their configs and metrics. Never imports the GUI."""

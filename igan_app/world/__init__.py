@@ -1,0 +1,1 @@
+"""The procedural landscape world: label palette, scene renderer and datasets."""

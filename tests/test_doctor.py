@@ -1,0 +1,56 @@
+"""`igan doctor`'s report: versions, the device line, VGG16 weights, the models folder."""
+
+from __future__ import annotations
+
+import torch
+import torch.hub
+import torchvision
+
+from igan_app import __version__, doctor
+
+
+def test_vgg16_file_name_is_torchvision_s():
+    url = torchvision.models.VGG16_Weights.IMAGENET1K_V1.url
+    assert url.rsplit("/", 1)[-1] == doctor.VGG16_FILE
+
+
+def test_vgg16_weights_found_only_when_present(tmp_path, monkeypatch):
+    monkeypatch.setattr(torch.hub, "_hub_dir", str(tmp_path))
+    assert doctor.vgg16_weights_path() is None
+    assert "not found: the project's own feature weights will be used" in doctor.report("cpu")
+
+    fake = tmp_path / "checkpoints" / doctor.VGG16_FILE
+    fake.parent.mkdir()
+    fake.write_bytes(b"not really weights")
+    assert doctor.vgg16_weights_path() == fake
+    assert f"VGG16 ImageNet weights: {fake}" in doctor.report("cpu")
+
+
+def test_report_lists_versions_device_and_models(tmp_path, monkeypatch):
+    monkeypatch.setenv("IGAN_MODELS_DIR", str(tmp_path / "models"))
+    text = doctor.report("cpu")
+    lines = text.splitlines()
+    assert lines[0].split() == ["iGAN", "Studio:", __version__]
+    assert any(line.startswith("torch:") and line.endswith(torch.__version__) for line in lines)
+    for label in ("torchvision", "numpy", "opencv", "PySide6", "Pillow", "safetensors", "CUDA"):
+        assert any(line.startswith(f"{label}:") for line in lines), label
+    device_line = next(line for line in lines if line.startswith("device:"))
+    assert "cpu" in device_line
+    assert f"user models folder: {tmp_path / 'models'}".replace(" ", "") in text.replace(" ", "")
+    assert "models:" in lines
+    assert str(tmp_path / "models") in text.split("models:\n", 1)[1]
+    # values line up in one column
+    keyed = [line.split(":", 1) for line in lines if not line.startswith(" ") and line != "models:"]
+    assert len({len(key) + 1 + len(rest) - len(rest.lstrip()) for key, rest in keyed}) == 1
+
+
+def test_unavailable_device_becomes_a_line(monkeypatch):
+    text = doctor.report("tpu")
+    device_line = next(line for line in text.splitlines() if line.startswith("device:"))
+    assert "unavailable" in device_line and "unknown device 'tpu'" in device_line
+
+
+def test_missing_library_is_reported_not_raised(monkeypatch):
+    monkeypatch.setattr(doctor, "LIBRARIES", (*doctor.LIBRARIES, ("nothing", "no_such_module_x")))
+    assert any(line.startswith("nothing:") and line.endswith("not installed")
+               for line in doctor.report("cpu").splitlines())
