@@ -96,16 +96,34 @@ def _paint_range(cv: Canvas, band: Band, r: Range, top: np.ndarray, f: _Flanks, 
         cv.put(band, snow, lt.shade(lt.SNOW, light, np.clip(lit * 1.1, 0, 1)), SNOW, depth)
 
 
+def paint_hills(cv: Canvas, rng: np.random.Generator) -> None:
+    """Low rolling hills on the horizon, in front of the mountains: meadow, or snow in winter."""
+    s, light = cv.scene, cv.light
+    if s.hills <= 0:
+        return
+    shape = profile(rng, cv.w, 1.2 * cv.aspect, 3) * 0.5 + 0.5
+    top = np.float32(s.horizon) - np.float32(s.hills) * (0.2 + 0.8 * shape)
+    band = cv.band(float(top.min()), s.horizon + 0.01)
+    slope = np.clip(np.gradient(top) * (cv.h * light.sun_dir * 3.0), -1.0, 1.0)
+    texture = cv.noise(rng, band, 12.0, 3)
+    rel = np.clip((band.v - top) / np.float32(s.hills), 0.0, 1.0)
+    lit = np.clip(0.55 + 0.35 * slope * np.exp(-3.0 * rel) + 0.15 * texture, 0.0, 1.0)
+    grass = lt.grass_color(s.season) * (0.85 + 0.25 * texture)
+    winter = s.season == "winter"
+    albedo = lt.SNOW * (0.95 + 0.05 * texture) if winter else grass
+    cv.put(band, band.v >= top, lt.shade(albedo, light, lit), SNOW if winter else GRASS, 3.0)
+
+
 def _ground_texture(cv: Canvas, rng: np.random.Generator, band: Band, scale: float,
                     fade: float) -> np.ndarray:
     """Noise laid on the ground plane in perspective: fine near, vanishing towards the horizon."""
-    tex = fbm(rng, 96, 96, 6.0, 3)
+    tex = fbm(rng, 128, 128, 8.0, 3)
     z = ground_depth(cv, band)
     gx = (cv.u[None, :] - np.float32(0.5 * cv.aspect)) * (z * np.float32(scale))
     gz = np.broadcast_to(z * np.float32(scale * 0.5), gx.shape)
     # A mirrored tiling keeps the texture continuous however far the coordinates run.
-    mx = 95.0 - np.abs(np.mod(gx, np.float32(190.0)) - 95.0)
-    mz = 95.0 - np.abs(np.mod(gz, np.float32(190.0)) - 95.0)
+    mx = 127.0 - np.abs(np.mod(gx, np.float32(254.0)) - 127.0)
+    mz = 127.0 - np.abs(np.mod(gz, np.float32(254.0)) - 127.0)
     t = cv2.remap(tex, mx, mz, cv2.INTER_LINEAR)
     return t * np.exp(-z * np.float32(1.0 / fade))
 
@@ -114,7 +132,7 @@ def paint_ground(cv: Canvas, rng: np.random.Generator) -> None:
     s, light = cv.scene, cv.light
     band = cv.band(s.horizon, 1.0)
     z = ground_depth(cv, band)
-    fine = _ground_texture(cv, rng, band, 5000.0, 0.6)
+    fine = _ground_texture(cv, rng, band, 6500.0, 0.4)
     patches = cv.noise(rng, band, 2.5, 3)
     if s.desert:
         crest = _ground_texture(cv, rng, band, 420.0, 3.0)
@@ -179,7 +197,7 @@ def paint_water(cv: Canvas, rng: np.random.Generator) -> None:
 
 def paint_boulders(cv: Canvas, rng: np.random.Generator) -> None:
     s, light = cv.scene, cv.light
-    land_from = max(s.horizon + 0.12, s.shore + 0.03) if s.lake else s.horizon + 0.12
+    land_from = max(s.horizon + 0.12, s.shore + s.shore_wave + 0.03) if s.lake else s.horizon + 0.12
     for _ in range(s.boulders):
         center_v = rng.uniform(min(land_from, 1.0), 1.0)
         if center_v >= 1.0:

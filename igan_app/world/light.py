@@ -56,7 +56,7 @@ def scene_light(scene: Scene) -> Light:
 
 
 _GRASS = {"spring": rgb(0.36, 0.58, 0.20), "summer": rgb(0.30, 0.48, 0.16),
-          "autumn": rgb(0.55, 0.50, 0.24), "winter": rgb(0.40, 0.40, 0.28)}
+          "autumn": rgb(0.47, 0.48, 0.20), "winter": rgb(0.36, 0.40, 0.26)}
 _LEAVES = {"spring": (rgb(0.24, 0.46, 0.16), rgb(0.40, 0.56, 0.22)),
            "summer": (rgb(0.14, 0.32, 0.10), rgb(0.24, 0.40, 0.14)),
            "autumn": (rgb(0.70, 0.36, 0.08), rgb(0.80, 0.62, 0.14)),

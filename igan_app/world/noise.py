@@ -57,7 +57,9 @@ def fbm(rng: Rng, h: int, w: int, cells: float, octaves: int, *, gain: float = 0
         grid = rng.random((gy, gx), dtype=np.float32)
         grid -= 0.5
         small = gy * 4 <= mh and gx * 4 <= mw
-        octave = cv2.resize(grid, (mw, mh) if small else (w, h), interpolation=cv2.INTER_CUBIC)
+        # Fine octaves are weak and dense enough that bilinear's creases do not show.
+        octave = (cv2.resize(grid, (mw, mh), interpolation=cv2.INTER_CUBIC) if small
+                  else cv2.resize(grid, (w, h), interpolation=cv2.INTER_LINEAR))
         if ridged:
             octave = 0.5 - 2.0 * np.abs(octave)
         if small:

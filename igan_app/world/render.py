@@ -56,6 +56,7 @@ def render_scene(scene: Scene, rng: np.random.Generator, h: int, w: int
     paint_clouds(cv, rng)
     land.paint_mountains(cv, rng)
     land.paint_ground(cv, rng)
+    land.paint_hills(cv, rng)
     trees.paint_far_forest(cv, rng)
     if scene.lake:
         land.paint_water(cv, rng)

@@ -50,6 +50,7 @@ class Scene:
     side_left: bool
     conifer: float  # share of conifers among trees
     boulders: int
+    hills: float  # height of rolling green hills on the horizon, in image heights (0: none)
     haze: float  # aerial perspective strength
 
 
@@ -101,9 +102,10 @@ def sample_scene(rng: np.random.Generator) -> Scene:
         beach=float(rng.uniform(0.015, 0.06)) if lake and rng.random() < 0.45 else 0.0,
         rock_shore=bool(lake and rng.random() < 0.2),
         far_forest=float(rng.uniform(0.02, 0.08)) if not desert and rng.random() < 0.6 else 0.0,
-        side_forest=float(rng.uniform(0.15, 0.45)) if not desert and rng.random() < 0.4 else 0.0,
+        side_forest=float(rng.uniform(0.15, 0.45)) if not desert and rng.random() < 0.3 else 0.0,
         side_left=bool(rng.random() < 0.5),
         conifer=float(rng.uniform(0, 1)),
         boulders=int(rng.integers(0, 5)) if not desert and rng.random() < 0.35 else 0,
         haze=float(rng.uniform(0.5, 1.0)),
+        hills=float(rng.uniform(0.02, 0.10)) if not desert and rng.random() < 0.5 else 0.0,
     )

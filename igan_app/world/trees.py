@@ -87,7 +87,7 @@ def paint_side_forest(cv: Canvas, rng: np.random.Generator) -> None:
     bases = np.sort(rng.uniform(dry_from, 1.15, n)).astype(np.float32)  # far to near
     centers = (offsets if s.side_left else cv.aspect - offsets).astype(np.float32)
     # Perspective: a tree's size grows with how far below the horizon it stands.
-    heights = ((bases - s.horizon) * rng.uniform(1.3, 2.2, n)).astype(np.float32)
+    heights = ((bases - s.horizon) * rng.uniform(0.9, 1.7, n)).astype(np.float32)
     conifer = rng.random(n) < s.conifer
     widths = heights * np.where(conifer, rng.uniform(0.18, 0.26, n), rng.uniform(0.28, 0.4, n))
     band = cv.band(float((bases - heights).min()), 1.0)

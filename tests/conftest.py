@@ -1,0 +1,41 @@
+"""Test-wide setup: Qt without a display, and no test may leave a thread running."""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+
+import pytest
+
+# Set before anything imports Qt, so GUI tests run on machines without a display.
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+# How long a test's threads get to finish after the test returns, in seconds.
+THREAD_JOIN_WAIT = 2.0
+
+
+def _is_process_singleton(thread: threading.Thread) -> bool:
+    # tqdm starts one daemon monitor thread on first use and keeps it for the life of the
+    # process; it is shared by every progress bar, not leaked by the test that happened to start it.
+    return type(thread).__name__ == "TMonitor"
+
+
+@pytest.fixture(autouse=True)
+def no_leftover_threads():
+    """Fail the test if threads it started are still running shortly after it returns."""
+    before = set(threading.enumerate())
+    yield
+    deadline = time.monotonic() + THREAD_JOIN_WAIT
+    leftover = []
+    for thread in threading.enumerate():
+        if thread in before or thread is threading.current_thread():
+            continue
+        if _is_process_singleton(thread):
+            continue
+        thread.join(timeout=max(0.0, deadline - time.monotonic()))
+        if thread.is_alive():
+            leftover.append(thread)
+    if leftover:
+        names = ", ".join(f"{t.name} ({type(t).__name__}, daemon={t.daemon})" for t in leftover)
+        pytest.fail(f"the test left {len(leftover)} thread(s) running: {names}", pytrace=False)
