@@ -49,6 +49,7 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(title="commands", metavar="COMMAND")
 
     world = commands.add_parser("world", help="render scenes of the procedural landscape world")
+    world.set_defaults(handler=lambda _args: _help(world))
     world_commands = world.add_subparsers(title="world commands", metavar="COMMAND")
     sample = world_commands.add_parser("sample", help="render a grid of scenes into one image")
     sample.add_argument("--n", type=_positive, default=64, help="number of scenes (default 64)")
@@ -70,6 +71,7 @@ def build_parser() -> argparse.ArgumentParser:
     export.set_defaults(handler=_world_export)
 
     models = commands.add_parser("models", help="list the installed models")
+    models.set_defaults(handler=lambda _args: _help(models))
     model_commands = models.add_subparsers(title="models commands", metavar="COMMAND")
     listing = model_commands.add_parser("list", help="name, kind, resolution, size and location")
     listing.set_defaults(handler=_models_list)
@@ -77,6 +79,11 @@ def build_parser() -> argparse.ArgumentParser:
     doctor = commands.add_parser("doctor", help="versions, device, feature weights and models")
     doctor.set_defaults(handler=_doctor)
     return parser
+
+
+def _help(parser: argparse.ArgumentParser) -> int:
+    parser.print_help()
+    return 0
 
 
 def _world_sample(args: argparse.Namespace) -> int:
@@ -121,8 +128,10 @@ def _doctor(args: argparse.Namespace) -> int:
 
 
 def _progress(iterable, description: str, total: int):
+    import tqdm as tqdm_module
     from tqdm import tqdm
 
+    tqdm_module.tqdm.monitor_interval = 0  # no monitor thread left behind in the GUI or the tests
     return tqdm(iterable, desc=description, total=total, unit="scene", disable=None)
 
 

@@ -15,12 +15,6 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 THREAD_JOIN_WAIT = 2.0
 
 
-def _is_process_singleton(thread: threading.Thread) -> bool:
-    # tqdm starts one daemon monitor thread on first use and keeps it for the life of the
-    # process; it is shared by every progress bar, not leaked by the test that happened to start it.
-    return type(thread).__name__ == "TMonitor"
-
-
 @pytest.fixture(autouse=True)
 def no_leftover_threads():
     """Fail the test if threads it started are still running shortly after it returns."""
@@ -30,8 +24,6 @@ def no_leftover_threads():
     leftover = []
     for thread in threading.enumerate():
         if thread in before or thread is threading.current_thread():
-            continue
-        if _is_process_singleton(thread):
             continue
         thread.join(timeout=max(0.0, deadline - time.monotonic()))
         if thread.is_alive():

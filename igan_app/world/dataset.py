@@ -23,6 +23,11 @@ class WorldScenes(Dataset):
     def __init__(self, length: int, size: int | tuple[int, int] = 64, *, first_seed: int = 0):
         if length <= 0:
             raise ValueError(f"length must be positive, got {length}")
+        if first_seed < 0:
+            raise ValueError(f"first_seed must be non-negative, got {first_seed}")
+        if first_seed < HELD_OUT_SEED < first_seed + length:
+            raise ValueError(f"seeds {first_seed}..{first_seed + length - 1} would run into the "
+                             f"held-out scenes, which start at {HELD_OUT_SEED}")
         self.length = length
         self.size = parse_size(size)
         self.first_seed = first_seed

@@ -21,6 +21,8 @@ def export_scenes(out: str | os.PathLike, n: int, size: int | tuple[int, int], *
     is written atomically, so an interrupted export leaves only whole files. Returns n.
     """
     parse_size(size)  # fail before starting any process
+    if n <= 0:
+        raise ValueError(f"the number of scenes must be positive, got {n}")
     folder = Path(out)
     for sub in ("images", "labels"):
         (folder / sub).mkdir(parents=True, exist_ok=True)

@@ -21,8 +21,9 @@ class Label:
     color: tuple[int, int, int]  # display color, RGB 0-255
 
 
-# Display colors are far apart (every pair at least 80 RGB units) so that a map which went through
-# lossy compression or resampling still snaps back to the right label.
+# Display colors are far apart (every pair at least 80 RGB units) so that slightly shifted colors
+# (a color profile, a careless brush) snap back to the right label. Edges blended by JPEG chroma
+# subsampling or bilinear resizing are halfway between labels and are refused: keep maps in PNG.
 LABELS: tuple[Label, ...] = (
     Label(0, "sky", (90, 160, 230)),
     Label(1, "cloud", (200, 200, 220)),
