@@ -16,7 +16,7 @@ class DeviceError(RuntimeError):
     """A device was asked for that this machine does not have."""
 
 
-def pick_device(requested: str | None = None) -> "torch.device":
+def pick_device(requested: str | None = None) -> torch.device:
     """Return the device to compute on.
 
     `requested` is "auto" (or None), "cpu", "cuda", "cuda:N" or "mps". None falls back to the
@@ -51,7 +51,7 @@ def pick_device(requested: str | None = None) -> "torch.device":
     raise DeviceError(f"unknown device {name!r}; choose one of {', '.join(CHOICES)} or cuda:N")
 
 
-def describe(device: "torch.device") -> str:
+def describe(device: torch.device) -> str:
     """A human-readable name, e.g. 'cuda:0 (NVIDIA H100)' or 'cpu (2 threads)'."""
     import torch
 

@@ -33,7 +33,7 @@ class WorldScenes(Dataset):
         self.first_seed = first_seed
 
     @classmethod
-    def held_out(cls, length: int, size: int | tuple[int, int] = 64) -> "WorldScenes":
+    def held_out(cls, length: int, size: int | tuple[int, int] = 64) -> WorldScenes:
         """Scenes no training run sees: for metrics."""
         return cls(length, size, first_seed=HELD_OUT_SEED)
 
