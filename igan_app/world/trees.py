@@ -13,6 +13,21 @@ TREE = label_id("tree")
 CAMERA_HEIGHT_FOR_TREES = 0.06  # as the ground's, so fog treats a tree like the ground it stands on
 
 
+def _tree_colors(rng: np.random.Generator, season: str, conifer: np.ndarray) -> np.ndarray:
+    """(n, 3) leaf colors: conifers dark green, broadleaves between the season's two tones."""
+    leaf_a, leaf_b = (c.reshape(3) for c in lt.leaf_colors(season))
+    mix = rng.uniform(0, 1, (len(conifer), 1)).astype(np.float32)
+    shade = rng.uniform(0.85, 1.2, (len(conifer), 1))
+    return np.where(conifer[:, None], lt.CONIFER.reshape(3) * shade,
+                    leaf_a + (leaf_b - leaf_a) * mix).astype(np.float32)
+
+
+def _frosted(albedo: np.ndarray, lit: np.ndarray, conifer: np.ndarray) -> np.ndarray:
+    """Winter: snow lies on the sunlit parts of conifers (broadleaves are bare)."""
+    frost = np.clip(lit * 0.6 * conifer, 0.0, 1.0)
+    return albedo + (lt.SNOW - albedo) * frost * 0.6
+
+
 def _forest(cv: Canvas, rng: np.random.Generator, centers: np.ndarray, heights: np.ndarray,
             base: float, bottom: float, depth: float, continuous: bool) -> None:
     """Paint trees standing on row `base` (crowns above it), their mass filling down to `bottom`.
@@ -41,11 +56,7 @@ def _forest(cv: Canvas, rng: np.random.Generator, centers: np.ndarray, heights: 
     band = cv.band(float(top.min()), bottom)
     inside = (band.v >= top) & (band.v < bottom) & ((height > 0) | continuous)
 
-    # Per-tree leaf color: broadleaves vary between the season's two tones.
-    leaf_a, leaf_b = (c.reshape(3) for c in lt.leaf_colors(s.season))
-    mix = rng.uniform(0, 1, (n, 1)).astype(np.float32)
-    colors = np.where(conifer[:, None], lt.CONIFER.reshape(3) * rng.uniform(0.85, 1.2, (n, 1)),
-                      leaf_a + (leaf_b - leaf_a) * mix).astype(np.float32)
+    colors = _tree_colors(rng, s.season, conifer)
     column_color = colors[owner].T[:, None, :]  # (3, 1, w)
     side = np.clip(d[owner, columns] * light.sun_dir, -1.0, 1.0)  # -1 shadow .. 1 lit side
     mean_h = float(heights.mean())
@@ -54,8 +65,7 @@ def _forest(cv: Canvas, rng: np.random.Generator, centers: np.ndarray, heights: 
     lit = np.clip(0.45 + 0.35 * side + 0.3 * clumps - 0.4 * inner, 0.0, 1.0)
     albedo = column_color * (0.75 + 0.4 * clumps)
     if s.season == "winter":
-        frost = np.clip(lit * 0.6 * conifer[owner], 0.0, 1.0)
-        albedo = albedo + (lt.SNOW - albedo) * frost * 0.6
+        albedo = _frosted(albedo, lit, conifer[owner])
     cv.put(band, inside, lt.shade(albedo, light, lit), TREE, depth)
 
 
@@ -104,10 +114,7 @@ def paint_side_forest(cv: Canvas, rng: np.random.Generator) -> None:
     covered = order > 0
     owner = np.maximum(order - 1, 0)
 
-    leaf_a, leaf_b = (c.reshape(3) for c in lt.leaf_colors(s.season))
-    mix = rng.uniform(0, 1, (n, 1)).astype(np.float32)
-    colors = np.where(conifer[:, None], lt.CONIFER.reshape(3) * rng.uniform(0.85, 1.2, (n, 1)),
-                      leaf_a + (leaf_b - leaf_a) * mix).astype(np.float32)
+    colors = _tree_colors(rng, s.season, conifer)
     rows, cols = np.indices(owner.shape)
     own_du = du[owner, 0, cols]
     own_trunk = trunk[owner, rows, cols] & ~np.where(conifer[owner], cone[owner, rows, cols],
@@ -118,7 +125,6 @@ def paint_side_forest(cv: Canvas, rng: np.random.Generator) -> None:
     albedo = colors[owner].transpose(2, 0, 1) * (0.75 + 0.4 * clumps)
     albedo = np.where(own_trunk, lt.rgb(0.22, 0.16, 0.11), albedo)
     if s.season == "winter":
-        frost = np.clip(lit * 0.6 * conifer[owner], 0.0, 1.0)
-        albedo = albedo + (lt.SNOW - albedo) * frost * 0.6
+        albedo = _frosted(albedo, lit, conifer[owner])
     depth = CAMERA_HEIGHT_FOR_TREES / np.maximum(bases[owner] - s.horizon, 1e-3)
     cv.put(band, covered, lt.shade(albedo, light, lit), TREE, depth)
