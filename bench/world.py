@@ -11,16 +11,15 @@ from __future__ import annotations
 
 import argparse
 import os
-import platform
 import sys
 import time
 from concurrent.futures import ProcessPoolExecutor
 from datetime import date
-from pathlib import Path
+
+from results import machine, record
 
 from igan_app.world.render import render
 
-RESULTS = Path(__file__).with_name("RESULTS.md")
 MARKER = "bench/world.py"
 
 
@@ -59,18 +58,6 @@ def data_loader(n: int, size: int, workers: int) -> float:
     return count / (time.perf_counter() - start)  # includes starting the workers
 
 
-def machine() -> str:
-    cpu = platform.processor() or platform.machine()
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    return f"{os.cpu_count()} cores, {cpu}"
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[1])
     parser.add_argument("--n", type=int, default=1000, help="scenes per measurement")
@@ -91,18 +78,7 @@ def main() -> None:
              f"{today} |" for what, rate in rows]
     print("\n".join(lines))
     if args.write:
-        record(lines)
-
-
-def record(lines: list[str]) -> None:
-    header = ("# Benchmark results\n\nThe latest measurement of each benchmark; every row names the "
-              "command that produced it.\n\n| what | result | command | machine | date |\n"
-              "|---|---|---|---|---|\n")
-    kept = []
-    if RESULTS.exists():
-        kept = [line for line in RESULTS.read_text().splitlines()
-                if line.startswith("| ") and not line.startswith("| what") and MARKER not in line]
-    RESULTS.write_text(header + "\n".join(kept + lines) + "\n")
+        record(lines, MARKER)
 
 
 if __name__ == "__main__":

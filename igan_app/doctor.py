@@ -9,10 +9,6 @@ from pathlib import Path
 
 import igan_app
 
-# torchvision's file name for VGG16_Weights.IMAGENET1K_V1 (torchvision/models/vgg.py), which is
-# where torchvision itself would look for it in the hub cache.
-VGG16_FILE = "vgg16-397923af.pth"
-
 # (label, module): the libraries whose versions decide whether the app works.
 LIBRARIES = (
     ("torch", "torch"),
@@ -27,9 +23,9 @@ LIBRARIES = (
 
 def vgg16_weights_path() -> Path | None:
     """The ImageNet VGG16 weights in torchvision's cache, if that file exists; never downloads."""
-    import torch.hub
+    from igan_app.zoo.vgg import imagenet_cache_path
 
-    path = Path(torch.hub.get_dir()) / "checkpoints" / VGG16_FILE
+    path = imagenet_cache_path()
     return path if path.is_file() else None
 
 

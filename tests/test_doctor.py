@@ -7,11 +7,12 @@ import torch.hub
 import torchvision
 
 from igan_app import __version__, doctor
+from igan_app.zoo.vgg import IMAGENET_FILE
 
 
 def test_vgg16_file_name_is_torchvision_s():
     url = torchvision.models.VGG16_Weights.IMAGENET1K_V1.url
-    assert url.rsplit("/", 1)[-1] == doctor.VGG16_FILE
+    assert url.rsplit("/", 1)[-1] == IMAGENET_FILE
 
 
 def test_vgg16_weights_found_only_when_present(tmp_path, monkeypatch):
@@ -19,7 +20,7 @@ def test_vgg16_weights_found_only_when_present(tmp_path, monkeypatch):
     assert doctor.vgg16_weights_path() is None
     assert "not found: the project's own feature weights will be used" in doctor.report("cpu")
 
-    fake = tmp_path / "checkpoints" / doctor.VGG16_FILE
+    fake = tmp_path / "checkpoints" / IMAGENET_FILE
     fake.parent.mkdir()
     fake.write_bytes(b"not really weights")
     assert doctor.vgg16_weights_path() == fake

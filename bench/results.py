@@ -1,0 +1,33 @@
+"""What the benchmark scripts share: the machine's description and the RESULTS.md table."""
+
+from __future__ import annotations
+
+import os
+import platform
+from pathlib import Path
+
+RESULTS = Path(__file__).with_name("RESULTS.md")
+HEADER = ("# Benchmark results\n\nThe latest measurement of each benchmark; every row names the "
+          "command that produced it.\n\n| what | result | command | machine | date |\n"
+          "|---|---|---|---|---|\n")
+
+
+def machine() -> str:
+    cpu = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return f"{os.cpu_count()} cores, {cpu}"
+
+
+def record(lines: list[str], marker: str) -> None:
+    """Replace the rows whose command contains `marker` with `lines`."""
+    kept = []
+    if RESULTS.exists():
+        kept = [line for line in RESULTS.read_text().splitlines()
+                if line.startswith("| ") and not line.startswith("| what") and marker not in line]
+    RESULTS.write_text(HEADER + "\n".join(kept + lines) + "\n")

@@ -1,0 +1,145 @@
+"""Training data held in memory as uint8 arrays: rendered world scenes or a folder of images.
+
+World scenes are rendered once per run (in parallel) and cached on disk keyed by the renderer's
+source, so the four training commands and the metrics do not pay for the same scenes twice.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Callable, Iterable
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from igan_app import imaging
+from igan_app.world import render as world_render
+from igan_app.world.dataset import HELD_OUT_SEED
+from igan_app.world.palette import load_labels
+
+Progress = Callable[[Iterable[int], int], Iterable[int]]
+
+
+def _no_progress(it: Iterable[int], _total: int) -> Iterable[int]:
+    return it
+
+
+@dataclass
+class ImageSet:
+    """images: (N, H, W, 3) uint8 RGB; labels: (N, H, W) uint8 ids, or None; what: a description."""
+
+    images: np.ndarray
+    labels: np.ndarray | None
+    description: str
+
+    def __len__(self) -> int:
+        return len(self.images)
+
+
+def cache_dir() -> Path:
+    override = os.environ.get("IGAN_CACHE_DIR")
+    base = Path(override) if override else Path.home() / ".cache" / "igan-studio"
+    return base / "world"
+
+
+def _renderer_hash() -> str:
+    # A change to any world module changes the scenes, so the cache key covers their source.
+    digest = hashlib.sha256()
+    folder = Path(world_render.__file__).parent
+    for path in sorted(folder.glob("*.py")):
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:12]
+
+
+def _render_one(job: tuple[int, int]) -> tuple[np.ndarray, np.ndarray]:
+    seed, size = job
+    return world_render.render(seed, size)
+
+
+def world_scenes(n: int, size: int, *, first_seed: int = 0, workers: int | None = None,
+                 cache: bool = True, progress: Progress = _no_progress) -> ImageSet:
+    """Scenes first_seed .. first_seed+n-1 at size×size, with labels."""
+    if n <= 0:
+        raise ValueError(f"the number of scenes must be positive, got {n}")
+    if first_seed < HELD_OUT_SEED < first_seed + n:
+        raise ValueError(f"training scenes {first_seed}..{first_seed + n - 1} would run into the "
+                         f"held-out scenes at {HELD_OUT_SEED}")
+    split = "held-out" if first_seed >= HELD_OUT_SEED else "training"
+    description = f"world: {n} {split} scenes (seeds {first_seed}..{first_seed + n - 1}) at {size}px"
+    path = cache_dir() / f"{_renderer_hash()}-{size}-{first_seed}-{n}.npz"
+    if cache and path.is_file():
+        try:
+            with np.load(path) as stored:
+                return ImageSet(stored["images"], stored["labels"], description)
+        except (OSError, ValueError, KeyError):
+            pass  # a damaged cache file is rendered again and replaced
+    images = np.empty((n, size, size, 3), np.uint8)
+    labels = np.empty((n, size, size), np.uint8)
+    jobs = [(first_seed + i, size) for i in range(n)]
+    workers = workers or os.cpu_count() or 1
+    if workers == 1 or n < 64:
+        results: Iterable = map(_render_one, jobs)
+        pool = None
+    else:
+        pool = ProcessPoolExecutor(max_workers=workers)
+        results = pool.map(_render_one, jobs, chunksize=32)
+    try:
+        for i, (image, label) in enumerate(progress(results, n)):
+            images[i], labels[i] = image, label
+    finally:
+        if pool is not None:
+            pool.shutdown()
+    if cache:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        temporary = path.with_name(path.name + f".tmp-{os.getpid()}.npz")
+        np.savez(temporary, images=images, labels=labels)
+        os.replace(temporary, path)
+    return ImageSet(images, labels, description)
+
+
+def fit_square(image: np.ndarray, size: int) -> np.ndarray:
+    """Center-crop to a square and resize to size×size (area filter when shrinking)."""
+    h, w = image.shape[:2]
+    side = min(h, w)
+    top, left = (h - side) // 2, (w - side) // 2
+    crop = image[top:top + side, left:left + side]
+    interpolation = cv2.INTER_AREA if side > size else cv2.INTER_CUBIC
+    return cv2.resize(crop, (size, size), interpolation=interpolation)
+
+
+def folder_images(folder: str | os.PathLike, size: int, *, with_labels: bool = False,
+                  progress: Progress = _no_progress) -> ImageSet:
+    """Every image in `folder` (or folder/images), center-cropped and resized to size×size.
+
+    with_labels: labels are read from folder/labels/<same stem>.png (palette colors or ids, as
+    `igan world export` writes them) and resized with nearest-neighbour sampling.
+    """
+    root = Path(folder)
+    if not root.is_dir():
+        raise FileNotFoundError(f"{root}: no such folder")
+    image_dir = root / "images" if (root / "images").is_dir() else root
+    paths = sorted(p for p in image_dir.iterdir() if p.suffix.lower() in imaging.IMAGE_SUFFIXES)
+    if not paths:
+        raise ValueError(f"{image_dir}: no images ({', '.join(sorted(imaging.IMAGE_SUFFIXES))})")
+    images = np.empty((len(paths), size, size, 3), np.uint8)
+    labels = np.empty((len(paths), size, size), np.uint8) if with_labels else None
+    for i in progress(range(len(paths)), len(paths)):
+        images[i] = fit_square(imaging.read_image(paths[i]), size)
+        if labels is not None:
+            label_path = root / "labels" / (paths[i].stem + ".png")
+            if not label_path.is_file():
+                raise FileNotFoundError(f"{label_path}: missing label map for {paths[i].name}")
+            labels[i] = fit_labels(load_labels(label_path), size)
+    return ImageSet(images, labels, f"folder {root}: {len(paths)} images at {size}px")
+
+
+def fit_labels(labels: np.ndarray, size: int) -> np.ndarray:
+    h, w = labels.shape
+    side = min(h, w)
+    top, left = (h - side) // 2, (w - side) // 2
+    crop = labels[top:top + side, left:left + side]
+    return cv2.resize(crop, (size, size), interpolation=cv2.INTER_NEAREST)

@@ -1,0 +1,181 @@
+"""Quality measures: FID-L, segmenter mIoU and encoder reconstruction.
+
+FID-L is the Fréchet distance between Gaussian fits of the segmenter's embeddings (see
+`Segmenter.embed`) of two image sets. A number alone has no scale, so it is always reported with
+two references computed the same way: held-out world against other held-out world scenes (the
+floor: what a perfect generator would score with this many samples) and held-out world against
+the same scenes blurred with σ = 2 px (a poor model that gets the layout right and the detail
+wrong).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import cv2
+import numpy as np
+import torch
+
+from igan_app.engine.losses import feature_distance, psnr
+from igan_app.training.common import format_table
+from igan_app.training.data import ImageSet, folder_images, world_scenes
+from igan_app.world.dataset import HELD_OUT_SEED
+from igan_app.world.palette import LABELS, NUM_LABELS
+from igan_app.zoo.segmenter import Segmenter
+from igan_app.zoo.vgg import FeatureNetwork
+
+BLUR_SIGMA = 2.0
+NAMES = [label.name for label in LABELS]
+
+
+def to_tensor(images: np.ndarray, device: torch.device | str) -> torch.Tensor:
+    """uint8 (N, H, W, 3) → float (N, 3, H, W) in [-1, 1]."""
+    x = torch.from_numpy(np.ascontiguousarray(images)).to(device)
+    return x.permute(0, 3, 1, 2).float().div(127.5).sub(1.0)
+
+
+def blurred(images: np.ndarray, sigma: float = BLUR_SIGMA) -> np.ndarray:
+    return np.stack([cv2.GaussianBlur(im, (0, 0), sigma, borderType=cv2.BORDER_REFLECT)
+                     for im in images])
+
+
+@torch.no_grad()
+def embed(segmenter: Segmenter, images: np.ndarray | Callable[[int], torch.Tensor], n: int,
+          device: torch.device | str = "cpu", batch: int = 250) -> np.ndarray:
+    """(n, D) float64 embeddings; `images` is a uint8 array or a function batch_size → tensor."""
+    segmenter.eval()
+    out = []
+    for start in range(0, n, batch):
+        size = min(batch, n - start)
+        if callable(images):
+            x = images(size).to(device)
+        else:
+            x = to_tensor(images[start:start + size], device)
+        out.append(segmenter.embed(x.float()).double().cpu().numpy())
+    return np.concatenate(out)
+
+
+def frechet_distance(a: np.ndarray, b: np.ndarray) -> float:
+    """‖μa − μb‖² + Tr(Σa + Σb − 2 (Σa Σb)^½) of Gaussian fits to the rows of a and b."""
+    mu_a, mu_b = a.mean(0), b.mean(0)
+    cov_a, cov_b = np.cov(a, rowvar=False), np.cov(b, rowvar=False)
+    # Tr((Σa Σb)^½) = Σ sqrt(eig(Σa^½ Σb Σa^½)), a symmetric problem that eigh solves stably.
+    values, vectors = np.linalg.eigh(cov_a)
+    root_a = (vectors * np.sqrt(values.clip(min=0))) @ vectors.T
+    cross = np.linalg.eigvalsh(root_a @ cov_b @ root_a).clip(min=0)
+    distance = ((mu_a - mu_b) ** 2).sum() + np.trace(cov_a) + np.trace(cov_b) - 2 * np.sqrt(cross).sum()
+    return float(max(distance, 0.0))
+
+
+@dataclass
+class Report:
+    """A measured table: rows, header, the settings it was measured with."""
+
+    title: str
+    header: Sequence[str]
+    rows: list[list[Any]]
+    settings: dict[str, Any] = field(default_factory=dict)
+    values: dict[str, float] = field(default_factory=dict)
+    note: str = ""
+
+    def text(self) -> str:
+        lines = [self.title, format_table(self.rows, self.header)]
+        if self.note:
+            lines.append(self.note)
+        return "\n".join(lines)
+
+    def card_entry(self, command: str) -> dict[str, Any]:
+        return {"command": command, "table": format_table(self.rows, self.header),
+                "note": self.note, "values": self.values, "settings": self.settings}
+
+
+def fid_l(generate: Callable[[int], torch.Tensor] | None, segmenter: Segmenter, *, n: int = 2000,
+          resolution: int = 64, device: torch.device | str = "cpu",
+          extra: dict[str, np.ndarray] | None = None) -> Report:
+    """FID-L of a generator (`generate(k)` → k images in [-1, 1]) beside the floor and blur values.
+
+    extra: further named image sets (uint8) to score against the same held-out scenes.
+    """
+    world = world_scenes(2 * n, resolution, first_seed=HELD_OUT_SEED)
+    first, second = world.images[:n], world.images[n:]
+    reference = embed(segmenter, first, n, device)
+    rows, values = [], {}
+
+    def score(name: str, vectors: np.ndarray, what: str) -> None:
+        values[name] = frechet_distance(reference, vectors)
+        rows.append([name, f"{values[name]:.2f}", what])
+
+    score("floor", embed(segmenter, second, n, device), "other held-out world scenes")
+    score(f"blurred σ={BLUR_SIGMA:g}", embed(segmenter, blurred(first), n, device),
+          "the same held-out scenes, Gaussian-blurred")
+    for name, images in (extra or {}).items():
+        score(name, embed(segmenter, images, len(images), device), "")
+    if generate is not None:
+        score("model", embed(segmenter, generate, n, device), f"{n} generator samples")
+    note = ""
+    if generate is not None:
+        floor, blur, model = values["floor"], values[f"blurred σ={BLUR_SIGMA:g}"], values["model"]
+        position = (model - floor) / max(blur - floor, 1e-9)
+        values["model_position"] = position
+        note = (f"The model sits at {100 * position:.0f}% of the way from the floor to the "
+                f"blurred world (0% would be indistinguishable from held-out scenes).")
+    return Report(f"FID-L ({n} samples vs {n} held-out world scenes, {resolution}px)",
+                  ["set", "FID-L", "what"], rows,
+                  {"n": n, "resolution": resolution, "blur_sigma": BLUR_SIGMA}, values, note)
+
+
+@torch.no_grad()
+def segmenter_miou(segmenter: Segmenter, *, n: int = 1000, resolution: int = 64,
+                   device: torch.device | str = "cpu", batch: int = 200) -> Report:
+    """Per-class IoU over n held-out scenes (intersections and unions summed over the set)."""
+    segmenter.eval()
+    world = world_scenes(n, resolution, first_seed=HELD_OUT_SEED)
+    intersection = np.zeros(NUM_LABELS)
+    union = np.zeros(NUM_LABELS)
+    for start in range(0, n, batch):
+        x = to_tensor(world.images[start:start + batch], device)
+        predicted = segmenter(x).argmax(1).cpu().numpy()
+        truth = world.labels[start:start + batch]
+        for label in range(NUM_LABELS):
+            p, t = predicted == label, truth == label
+            intersection[label] += np.logical_and(p, t).sum()
+            union[label] += np.logical_or(p, t).sum()
+    present = union > 0
+    iou = np.where(present, intersection / np.maximum(union, 1), np.nan)
+    miou = float(np.nanmean(iou))
+    rows = [[NAMES[i], f"{iou[i]:.3f}" if present[i] else "absent"] for i in range(NUM_LABELS)]
+    rows.append(["**mean**", f"**{miou:.3f}**"])
+    values = {"mIoU": miou, **{f"IoU {NAMES[i]}": float(iou[i]) for i in range(NUM_LABELS)
+                                 if present[i]}}
+    return Report(f"Segmenter IoU on {n} held-out world scenes at {resolution}px",
+                  ["label", "IoU"], rows, {"n": n, "resolution": resolution}, values)
+
+
+@torch.no_grad()
+def reconstruction(encode: Callable[[torch.Tensor], torch.Tensor],
+                   generate: Callable[[torch.Tensor], torch.Tensor], features: FeatureNetwork,
+                   sets: dict[str, ImageSet], device: torch.device | str = "cpu",
+                   batch: int = 100) -> Report:
+    """PSNR and feature distance of G(E(x)) against x, for each named image set."""
+    rows, values = [], {}
+    for name, data in sets.items():
+        scores, distances = [], []
+        for start in range(0, len(data), batch):
+            x = to_tensor(data.images[start:start + batch], device)
+            y = generate(encode(x))
+            scores.append(psnr(y, x).cpu())
+            distances.append(feature_distance(features.model, y, x).cpu())
+        p, d = torch.cat(scores).mean().item(), torch.cat(distances).mean().item()
+        values[f"{name} PSNR"], values[f"{name} feature distance"] = p, d
+        rows.append([name, len(data), f"{p:.2f}", f"{d:.4f}"])
+    return Report("Reconstruction G(E(x)) against x", ["images", "n", "PSNR (dB)",
+                                                      "feature distance (relu3_3)"], rows,
+                  {"features": features.describe()}, values)
+
+
+def photos(folder: str | Path, resolution: int) -> ImageSet:
+    """The photographs in `folder`, center-cropped and resized to the model's frame."""
+    return folder_images(folder, resolution)

@@ -1,0 +1,172 @@
+"""`igan train segmenter` and `igan train features`: per-pixel world labels as the task.
+
+The segmenter is a small U-Net used by the metrics. The feature network is VGG16 (torchvision's
+architecture) trained from scratch as the backbone of a hypercolumn segmenter: a 1×1 projection
+of each tap, upsampled and summed, gives every layer a short path to the loss, which is what lets
+a 10-convolution network without batch norm train in minutes. Only the VGG16 part is shipped.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from igan_app.training import common
+from igan_app.training.data import ImageSet
+from igan_app.world.palette import NUM_LABELS
+from igan_app.zoo.checkpoint import save_checkpoint
+from igan_app.zoo.segmenter import Segmenter
+from igan_app.zoo.vgg import VGG16Features, tap_channels
+
+HYPERCOLUMN_TAPS = ("relu1_2", "relu2_2", "relu3_3", "relu4_3")
+
+
+@dataclass(frozen=True)
+class SegmentationConfig:
+    """task: "segmenter" (U-Net, `width`) or "features" (VGG16 backbone up to relu4_3)."""
+
+    task: str = "segmenter"
+    resolution: int = 64
+    width: int = 32
+    batch: int = 32
+    steps: int = 3000
+    lr: float = 1e-3
+    seed: int = 0
+    sample_every: int = 500
+    checkpoint_every: int = 250
+
+
+class Hypercolumn(nn.Module):
+    """VGG16 features → label logits: each tap projected, upsampled to full size and summed."""
+
+    def __init__(self, backbone: VGG16Features, num_labels: int = NUM_LABELS, hidden: int = 64):
+        super().__init__()
+        self.backbone = backbone
+        self.project = nn.ModuleList([nn.Conv2d(tap_channels(t), hidden, 1)
+                                      for t in HYPERCOLUMN_TAPS])
+        self.head = nn.Sequential(nn.ReLU(inplace=True), nn.Conv2d(hidden, num_labels, 1))
+
+    def forward(self, image: torch.Tensor) -> torch.Tensor:
+        size = image.shape[-2:]
+        total = 0
+        for project, x in zip(self.project, self.backbone(image, HYPERCOLUMN_TAPS)):
+            total = total + F.interpolate(project(x), size=size, mode="bilinear",
+                                          align_corners=False)
+        return self.head(total)
+
+
+def build_network(config: SegmentationConfig) -> nn.Module:
+    if config.task == "segmenter":
+        return Segmenter(NUM_LABELS, config.width)
+    if config.task == "features":
+        backbone = VGG16Features("relu4_3")
+        for m in backbone.modules():
+            if isinstance(m, nn.Conv2d):
+                nn.init.kaiming_normal_(m.weight, nonlinearity="relu")
+                nn.init.zeros_(m.bias)
+        return Hypercolumn(backbone)
+    raise ValueError(f"unknown task {config.task!r}; known: segmenter, features")
+
+
+def cosine_lr(step: int, total: int, base: float, warmup: int = 100) -> float:
+    """Linear warm-up, then cosine decay to 5% of the base rate."""
+    if step < warmup:
+        return base * (step + 1) / warmup
+    t = (step - warmup) / max(1, total - warmup)
+    return base * (0.05 + 0.95 * 0.5 * (1 + math.cos(math.pi * min(1.0, t))))
+
+
+class SegmentationTraining:
+    """A resumable run: `steps()` yields a TrainStep per optimizer step; `export()` writes the model."""
+
+    def __init__(self, config: SegmentationConfig, data: ImageSet, device: torch.device,
+                 run_dir: Path, *, resume: bool = False):
+        if data.labels is None:
+            raise ValueError(f"{data.description}: has no label maps to learn from")
+        self.config, self.data, self.device, self.run_dir = config, data, device, Path(run_dir)
+        self.rng = common.seed_everything(config.seed)
+        self.net = build_network(config).to(device, memory_format=torch.channels_last)
+        self.opt = torch.optim.Adam(self.net.parameters(), config.lr)
+        self.step, self.seconds = 0, 0.0
+        state = common.load_state(self.run_dir) if resume else None
+        if state is not None:
+            saved = state["config"]
+            if any(saved[k] != getattr(config, k) for k in ("task", "width", "resolution")):
+                raise ValueError(f"{self.run_dir}: the saved run trains something else "
+                                 f"({state['config']}); start a new run folder or drop --resume")
+            self.net.load_state_dict(state["net"])
+            self.opt.load_state_dict(state["opt"])
+            self.step, self.seconds = state["step"], state["seconds"]
+            common.restore_rng(state["rng"], self.rng)
+        elif not resume:
+            common.clear_run(self.run_dir)
+
+    def steps(self) -> Iterator[common.TrainStep]:
+        cfg = self.config
+        batches = common.index_batches(len(self.data), cfg.batch, self.rng)
+        timer = common.Timer()
+        autocast = torch.autocast("cuda", torch.bfloat16, enabled=self.device.type == "cuda")
+        self.net.train()
+        while self.step < cfg.steps:
+            started = time.perf_counter()
+            index = next(batches)
+            image = common.to_batch(self.data.images, index, self.device)
+            labels = torch.from_numpy(self.data.labels[index.numpy()]).to(self.device).long()
+            flipped = torch.rand(len(index), generator=self.rng) < 0.5
+            image[flipped] = image[flipped].flip(-1)
+            labels[flipped] = labels[flipped].flip(-1)
+            for group in self.opt.param_groups:
+                group["lr"] = cosine_lr(self.step, cfg.steps, cfg.lr)
+            with autocast:
+                logits = self.net(image)
+            loss = F.cross_entropy(logits.float(), labels)
+            self.opt.zero_grad(set_to_none=True)
+            loss.backward()
+            self.opt.step()
+            self.step += 1
+            self.seconds += time.perf_counter() - started
+            accuracy = (logits.argmax(1) == labels).float().mean().item()
+            result = common.TrainStep(self.step, cfg.steps,
+                                      {"ce": loss.item(), "acc": accuracy},
+                                      timer.rate(len(index)))
+            if self.step % cfg.checkpoint_every == 0 or self.step == cfg.steps:
+                result.checkpoint = common.save_state(self.run_dir, {
+                    "config": asdict(cfg), "net": self.net.state_dict(),
+                    "opt": self.opt.state_dict(), "step": self.step, "seconds": self.seconds,
+                    "rng": common.rng_state(self.rng)})
+            yield result
+
+    def shipped_network(self) -> nn.Module:
+        net = self.net.backbone if isinstance(self.net, Hypercolumn) else self.net
+        return net.eval()
+
+    def export(self, folder: Path, *, command: str, hardware: str,
+               metrics: dict[str, Any] | None = None) -> Path:
+        from igan_app.training.cards import render_card
+
+        cfg = self.config
+        net = self.shipped_network().cpu().float().to(memory_format=torch.contiguous_format)
+        if cfg.task == "segmenter":
+            kind, args = "world-segmenter", {"num_labels": NUM_LABELS, "width": cfg.width}
+            summary = ("A U-Net that labels world scenes (sky, cloud, mountain, snow, rock, water, "
+                       "sand, grass, tree); the judge behind FID-L, used for metrics only.")
+        else:
+            kind, args = "vgg16-features", {"last": "relu4_3"}
+            summary = ("VGG16 (torchvision's architecture, up to relu4_3) trained from scratch on "
+                       "the world as the backbone of a hypercolumn segmenter; the feature "
+                       "network used when ImageNet VGG16 weights are not on the machine.")
+        training = {"command": command, "seed": cfg.seed, "data": self.data.description,
+                    "hardware": hardware, "steps": self.step, "batch": cfg.batch,
+                    "wall_time_s": round(self.seconds, 1), "settings": asdict(cfg)}
+        meta = {"summary": summary, "training": {cfg.task: training}, "metrics": metrics or {}}
+        card = render_card(folder.name, kind, summary, args, meta)
+        return save_checkpoint(folder, net, kind=kind, args=args, resolution=cfg.resolution,
+                               data=self.data.description, card=card, meta=meta)

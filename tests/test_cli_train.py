@@ -1,0 +1,217 @@
+"""`igan train …` and `igan eval …`, in-process through cli.main, on tiny models and data sets."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from igan_app import cli, imaging
+from igan_app.zoo import vgg
+from igan_app.zoo.checkpoint import load_checkpoint
+
+TINY = ["--scenes", "8", "--steps", "2", "--resolution", "32"]
+
+
+def _main(*args: str) -> tuple[int, str, str]:
+    """Run `igan --device cpu ARGS`; return code, stdout and stderr."""
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        code = cli.main(["--device", "cpu", *args])
+    return code, out.getvalue(), err.getvalue()
+
+
+def _assert_one_line_error(stderr: str, *needles: str) -> None:
+    assert "Traceback" not in stderr
+    lines = stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("igan: error: "), stderr
+    for needle in needles:
+        assert needle in lines[0], stderr
+
+
+@pytest.fixture(scope="module")
+def workspace(tmp_path_factory):
+    """A folder, a private scene cache, no ImageNet file, one torch thread (tiny networks)."""
+    root = tmp_path_factory.mktemp("cli-train")
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("IGAN_CACHE_DIR", str(root / "cache"))
+        mp.setenv("IGAN_MODELS_DIR", str(root / "models"))
+        mp.setattr(vgg, "imagenet_cache_path", lambda: root / "no-imagenet.pth")
+        yield root
+    torch.set_num_threads(threads)
+
+
+@pytest.fixture(scope="module")
+def trained(workspace):
+    """A manifold M, a segmenter S and feature weights F, each trained for two steps."""
+    root = workspace
+    results = {
+        "M": _main("train", "manifold", *TINY, "--batch", "4", "--width", "4", "--latent-dim", "8",
+                   "--run", str(root / "R"), "--out", str(root / "M")),
+        "S": _main("train", "segmenter", *TINY, "--batch", "4", "--width", "4", "--eval-n", "8",
+                   "--run", str(root / "R2"), "--out", str(root / "S")),
+        "F": _main("train", "features", *TINY, "--batch", "2",
+                   "--run", str(root / "R3"), "--out", str(root / "F")),
+    }
+    return root, results
+
+
+def test_train_manifold(trained):
+    root, results = trained
+    code, out, err = results["M"]
+    assert code == 0, err
+    assert f"wrote {root / 'M'}" in out
+    loaded = load_checkpoint(root / "M", expected_kind="dcgan-manifold")
+    assert loaded.config.args["width"] == 4 and loaded.config.args["latent_dim"] == 8
+    assert loaded.config.resolution == (32, 32)
+    assert loaded.config.data.startswith("world: 8 training scenes")
+    training = loaded.config.meta["training"]["manifold"]
+    assert training["steps"] == 2 and training["batch"] == 4
+    assert training["command"].startswith("igan --device cpu train manifold --scenes 8")
+    assert training["command"] in (root / "M" / "card.md").read_text(encoding="utf-8")
+    assert (root / "R" / "state.pt").is_file()
+    assert (root / "R" / "samples" / "0000002.png").is_file()  # the last step always samples
+
+
+def test_train_segmenter_measures_its_iou(trained):
+    root, results = trained
+    code, out, err = results["S"]
+    assert code == 0, err
+    assert "Segmenter IoU on 8 held-out world scenes at 32px" in out
+    assert "| **mean** |" in out
+    loaded = load_checkpoint(root / "S", expected_kind="world-segmenter")
+    assert loaded.config.args == {"num_labels": 9, "width": 4}
+    entry = loaded.config.meta["metrics"]["mIoU on held-out world scenes"]
+    assert entry["command"] == f"igan eval segmenter --model {root / 'S'} --n 8"
+    assert entry["settings"]["n"] == 8
+    card = (root / "S" / "card.md").read_text(encoding="utf-8")
+    assert entry["table"] in card and entry["table"] in out
+
+
+def test_train_features(trained):
+    root, results = trained
+    code, _out, err = results["F"]
+    assert code == 0, err
+    loaded = load_checkpoint(root / "F", expected_kind="vgg16-features")
+    assert loaded.model.last == "relu4_3"
+    assert loaded.config.meta["training"]["features"]["batch"] == 2
+
+
+def test_eval_segmenter_repeats_the_training_measure(trained):
+    root, _results = trained
+    code, out, err = _main("eval", "segmenter", "--model", str(root / "S"), "--n", "8")
+    assert code == 0, err
+    # The same network on the same held-out scenes: the table printed after training.
+    table = load_checkpoint(root / "S").config.meta["metrics"][
+        "mIoU on held-out world scenes"]["table"]
+    assert table in out
+    for label in ("sky", "grass", "tree", "**mean**"):
+        assert f"| {label} |" in out
+
+
+def test_eval_fid_prints_the_references_and_records_them(trained):
+    root, _ = trained
+    code, out, err = _main("eval", "fid", "--model", str(root / "M"), "--segmenter",
+                           str(root / "S"), "--n", "16", "--write")
+    assert code == 0, err
+    assert "FID-L (16 samples vs 16 held-out world scenes, 32px)" in out
+    for row in ("| floor |", "| blurred σ=2 |", "| model |"):
+        assert row in out
+    entry = load_checkpoint(root / "M").config.meta["metrics"]["FID-L"]
+    assert entry["values"]["floor"] > 0
+    assert entry["command"].startswith("igan --device cpu eval fid")
+    assert entry["settings"]["segmenter"] == str(root / "S")
+    assert entry["table"] in (root / "M" / "card.md").read_text(encoding="utf-8")
+
+
+def test_train_encoder_with_world_features(trained):
+    root, results = trained
+    assert results["F"][0] == 0
+    code, out, err = _main("train", "encoder", "--scenes", "8", "--steps", "2", "--batch", "4",
+                           "--manifold", str(root / "M"), "--features", str(root / "F"),
+                           "--run", str(root / "R4"))
+    assert code == 0, err
+    assert f"feature network: VGG16 world weights ({root / 'F'})" in out
+    meta = load_checkpoint(root / "M", expected_kind="dcgan-manifold").config.meta
+    assert meta["encoder_trained"] is True
+    assert meta["training"]["encoder"]["steps"] == 2
+    assert "manifold" in meta["training"]
+    assert "The encoder is trained" in (root / "M" / "card.md").read_text(encoding="utf-8")
+
+
+def test_train_manifold_on_a_folder(workspace):
+    root = workspace
+    photos = root / "photos"
+    rng = np.random.default_rng(0)
+    for i, (h, w) in enumerate([(40, 40), (50, 70), (64, 48), (33, 33)]):
+        imaging.write_image(photos / f"{i}.png", rng.integers(0, 256, (h, w, 3), dtype=np.uint8))
+    code, _out, err = _main("train", "manifold", "--data", str(photos), "--steps", "1",
+                           "--batch", "2", "--resolution", "32", "--width", "4",
+                           "--run", str(root / "R5"), "--out", str(root / "M5"))
+    assert code == 0, err
+    config = load_checkpoint(root / "M5").config
+    assert config.data == f"folder {photos}: 4 images at 32px"
+    assert config.meta["training"]["manifold"]["steps"] == 1
+
+
+def test_resume_with_other_settings_is_an_error(trained):
+    root, _ = trained
+    code, _out, err = _main("train", "manifold", *TINY, "--batch", "4", "--width", "8",
+                           "--latent-dim", "8", "--run", str(root / "R"), "--resume",
+                           "--out", str(root / "M6"))
+    assert code == 2
+    _assert_one_line_error(err, str(root / "R"), "different settings")
+    assert not (root / "M6").exists()
+
+
+def _bad_inputs(root: Path) -> list[tuple[list[str], str]]:
+    (root / "empty").mkdir(exist_ok=True)
+    return [
+        (["train", "manifold", "--data", str(root / "empty"), "--resolution", "32",
+          "--out", str(root / "X")], "no images"),
+        (["train", "segmenter", "--data", str(root / "missing"), "--resolution", "32",
+          "--out", str(root / "X")], "missing"),
+        (["train", "encoder", "--manifold", str(root / "S"), "--scenes", "8",
+          "--run", str(root / "RX")],
+         "expected dcgan-manifold"),
+        (["train", "encoder", "--manifold", str(root / "M"), "--features", str(root / "S"),
+          "--scenes", "8", "--steps", "1", "--run", str(root / "RX")],
+         "expected vgg16-features"),
+        (["eval", "segmenter", "--model", str(root / "M"), "--n", "8"],
+         "expected world-segmenter"),
+        (["eval", "fid", "--model", str(root / "S"), "--segmenter", str(root / "S")],
+         "expected dcgan-manifold"),
+        (["eval", "fid", "--model", str(root / "M"), "--segmenter", str(root / "M")],
+         "expected world-segmenter"),
+    ]
+
+
+def test_bad_inputs_are_one_line_errors(trained):
+    root, _ = trained
+    for args, needle in _bad_inputs(root):
+        code, _out, err = _main(*args)
+        assert code == 2, (args, err)
+        _assert_one_line_error(err, needle)
+    assert not (root / "X").exists()
+
+
+def test_bad_arguments_are_refused_by_the_parser(capsys, tmp_path):
+    for args in (["train", "manifold", "--resolution", "48", "--out", str(tmp_path)],
+                 ["train", "segmenter", "--eval-n", "0", "--out", str(tmp_path)],
+                 ["train", "manifold", "--steps", "2"]):
+        with pytest.raises(SystemExit) as info:
+            cli.main(args)
+        assert info.value.code == 2
+        err = capsys.readouterr().err
+        assert "Traceback" not in err and err.strip().splitlines()[-1].startswith("igan")
+
+
+def test_segmenter_training_measures_1000_scenes_by_default():
+    args = cli.build_parser().parse_args(["train", "segmenter", "--out", "S"])
+    assert args.eval_n == 1000
