@@ -47,6 +47,9 @@ def add_commands(commands: argparse._SubParsersAction) -> None:
     _common(encoder, steps=2000, batch=64, run="runs/encoder")
     encoder.add_argument("--manifold", type=Path, required=True,
                          help="manifold model folder; written back with the trained encoder")
+    encoder.add_argument("--feature-batch", type=positive, default=None,
+                         help="images per batch that also get the VGG feature term (default: all;"
+                         " fewer is much faster on a CPU)")
     _feature_options(encoder)
     encoder.set_defaults(handler=_train_encoder)
 
@@ -200,7 +203,7 @@ def _train_encoder(args: argparse.Namespace) -> int:
     device = pick_device(args.device)
     manifold = load_checkpoint(args.manifold, expected_kind="dcgan-manifold")
     config = EncoderConfig(batch=args.batch, steps=args.steps, seed=args.seed,
-                           sample_every=args.sample_every)
+                           sample_every=args.sample_every, feature_batch=args.feature_batch)
     data = load_data(args, manifold.model.resolution)
     run = EncoderTraining(config, manifold, _features(args, device), data, device, args.run,
                           resume=args.resume)

@@ -19,9 +19,10 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from igan_app import imaging
 from igan_app.training import common
 from igan_app.training.data import ImageSet
-from igan_app.world.palette import NUM_LABELS
+from igan_app.world.palette import NUM_LABELS, colorize
 from igan_app.zoo.checkpoint import save_checkpoint
 from igan_app.zoo.segmenter import Segmenter
 from igan_app.zoo.vgg import VGG16Features, tap_channels
@@ -137,12 +138,29 @@ class SegmentationTraining:
             result = common.TrainStep(self.step, cfg.steps,
                                       {"ce": loss.item(), "acc": accuracy},
                                       timer.rate(len(index)))
+            if self.step % cfg.sample_every == 0 or self.step == cfg.steps:
+                result.sample_grid = self.write_samples()
             if self.step % cfg.checkpoint_every == 0 or self.step == cfg.steps:
                 result.checkpoint = common.save_state(self.run_dir, {
                     "config": asdict(cfg), "net": self.net.state_dict(),
                     "opt": self.opt.state_dict(), "step": self.step, "seconds": self.seconds,
                     "rng": common.rng_state(self.rng)})
             yield result
+
+    @torch.no_grad()
+    def write_samples(self) -> Path:
+        """Rows of scene, predicted labels and true labels for the first eight scenes."""
+        count = min(8, len(self.data))
+        self.net.eval()
+        image = common.to_batch(self.data.images, torch.arange(count), self.device)
+        predicted = self.net(image).argmax(1).cpu().numpy()
+        self.net.train()
+        tiles = []
+        for i in range(count):
+            tiles += [self.data.images[i], colorize(predicted[i]), colorize(self.data.labels[i])]
+        path = self.run_dir / "samples" / f"{self.step:07d}.png"
+        imaging.write_image(path, imaging.tile(tiles, 3))
+        return path
 
     def shipped_network(self) -> nn.Module:
         net = self.net.backbone if isinstance(self.net, Hypercolumn) else self.net

@@ -18,7 +18,7 @@ from igan_app.training.encoder import EncoderConfig, EncoderTraining
 from igan_app.training.manifold import ManifoldConfig, ManifoldTraining
 from igan_app.training.segmentation import SegmentationConfig, SegmentationTraining
 from igan_app.world.dataset import HELD_OUT_SEED
-from igan_app.world.palette import load_labels, save_labels
+from igan_app.world.palette import colorize, load_labels, save_labels
 from igan_app.world.render import render
 from igan_app.zoo.checkpoint import load_checkpoint
 from igan_app.zoo.dcgan import Manifold
@@ -158,10 +158,16 @@ def _scenes(cache) -> ImageSet:
                                                ("features", "vgg16-features", 2)])
 def test_segmentation_trains_and_exports(tmp_path, cache, task, kind, batch):
     config = SegmentationConfig(task=task, resolution=32, width=4, batch=batch, steps=2,
-                                checkpoint_every=1)
-    run = SegmentationTraining(config, _scenes(cache), CPU, tmp_path / "run")
+                                checkpoint_every=1, sample_every=2)
+    scenes = _scenes(cache)
+    run = SegmentationTraining(config, scenes, CPU, tmp_path / "run")
     results = list(run.steps())
     assert [r.step for r in results] == [1, 2]
+    assert results[0].sample_grid is None
+    # Scene, prediction and truth side by side; the truth column is the label map's colors.
+    grid = imaging.read_image(results[1].sample_grid)
+    truth = grid[0:32, 2 * 34:2 * 34 + 32]
+    assert np.array_equal(truth, colorize(scenes.labels[0]))
     for r in results:
         assert math.isfinite(r.losses["ce"]) and 0 <= r.losses["acc"] <= 1
         assert r.checkpoint == tmp_path / "run" / STATE_FILE
@@ -226,7 +232,7 @@ def test_encoder_trains_and_marks_the_manifold(tmp_path):
     results = list(training.steps())
     assert [r.step for r in results] == [1, 2]
     for r in results:
-        assert set(r.losses) == {"fake", "real", "z"}
+        assert set(r.losses) == {"fake", "real", "feat", "z"}
         assert all(math.isfinite(v) and v >= 0 for v in r.losses.values())
         assert r.sample_grid is not None and r.sample_grid.is_file()
     # The generator is frozen; only the encoder learns.
@@ -244,6 +250,26 @@ def test_encoder_trains_and_marks_the_manifold(tmp_path):
     card = (written / "card.md").read_text(encoding="utf-8")
     assert "The encoder is trained" in card and command in card
     assert "igan train manifold" in card  # the generator's history is kept
+
+
+def test_encoder_feature_term_covers_only_the_feature_batch(tmp_path):
+    # With feature_batch=2 the feature term is measured on one generated and one real image;
+    # a feature network that records its inputs sees batches of 2.
+    run, _ = _train(dataclasses.replace(TINY, steps=1), tmp_path / "gan")
+    manifold = load_checkpoint(run.export(tmp_path / "m", command="c", hardware="t"))
+    seen = []
+
+    class Recording(VGG16Features):
+        def forward(self, image, taps=None):
+            seen.append(image.shape[0])
+            return super().forward(image, taps)
+
+    features = FeatureNetwork(Recording("relu3_3").eval().requires_grad_(False), "world",
+                              Path("test-vgg"))
+    config = EncoderConfig(batch=6, steps=1, feature_batch=2, checkpoint_every=5, sample_every=5)
+    list(EncoderTraining(config, manifold, features, _random_images(), CPU,
+                         tmp_path / "enc").steps())
+    assert seen == [2, 2]  # the reconstructions, then the targets
 
 
 def test_encoder_refuses_data_of_another_size(tmp_path):
