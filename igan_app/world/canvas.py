@@ -36,6 +36,11 @@ class Canvas:
     rgb: np.ndarray  # (3, h, w) float32
     labels: np.ndarray  # (h, w) uint8
     depth: np.ndarray  # (h, w) float32 distance from the viewer, for fog
+    # What each pixel was labeled before its current label, and how much the current layer's
+    # color differed from what it covered: a layer that fog or a matching color makes invisible
+    # gives its pixels back to the layer beneath (see `settle_hidden_labels`).
+    under: np.ndarray  # (h, w) uint8
+    contrast: np.ndarray  # (h, w) float32, largest channel difference, 0..1
 
     @classmethod
     def new(cls, scene: Scene, light: Light, h: int, w: int) -> Canvas:
@@ -45,6 +50,8 @@ class Canvas:
             rgb=np.zeros((3, h, w), np.float32),
             labels=np.zeros((h, w), np.uint8),
             depth=np.full((h, w), SKY_DEPTH, np.float32),
+            under=np.zeros((h, w), np.uint8),
+            contrast=np.ones((h, w), np.float32),
         )
 
     @property
@@ -72,9 +79,24 @@ class Canvas:
         """
         cover = cover.astype(np.float32, copy=False)
         rgb = self.rgb[:, band.rows]
+        difference = np.abs(color - rgb).max(axis=0)
         rgb += (color - rgb) * cover
         front = cover > 0.5
         labels = self.labels[band.rows]
+        # Only where the label changes: another pass of the same layer keeps what it covered.
+        changed = front & (labels != label)
+        self.under[band.rows][changed] = labels[changed]
+        self.contrast[band.rows][changed] = np.broadcast_to(difference, front.shape)[changed]
         labels[front] = label
         depth_rows = self.depth[band.rows]
         depth_rows[front] = depth if np.isscalar(depth) else np.broadcast_to(depth, front.shape)[front]
+
+
+VISIBLE = 0.05  # smallest color difference (0..1) that still shows after fog, about 13/255
+
+
+def settle_hidden_labels(cv: Canvas, fog: np.ndarray) -> None:
+    """Give pixels whose layer cannot be seen (fogged out, or the color of what it covers) the
+    label of the layer beneath: a label map should say what the picture shows."""
+    hidden = cv.contrast * (1.0 - fog) < VISIBLE
+    cv.labels[hidden] = cv.under[hidden]

@@ -11,7 +11,7 @@ import cv2
 import numpy as np
 
 from igan_app.world import land, trees
-from igan_app.world.canvas import Canvas
+from igan_app.world.canvas import Canvas, settle_hidden_labels
 from igan_app.world.light import scene_light
 from igan_app.world.noise import fbm
 from igan_app.world.scene import Scene, sample_scene
@@ -64,6 +64,7 @@ def render_scene(scene: Scene, rng: np.random.Generator, h: int, w: int
     land.paint_boulders(cv, rng)
     fog = 1.0 - np.exp(-cv.depth * np.float32(cv.light.fog_density))
     cv.rgb += (cv.light.fog - cv.rgb) * fog
+    settle_hidden_labels(cv, fog)
     # Fine grain, as in a photograph, so that flat areas are not perfectly flat.
     cv.rgb *= 1.0 + 0.035 * fbm(rng, h, w, h / 3.0, 1)
     image = np.clip(cv.rgb, 0.0, 1.0) * 255.0 + 0.5
