@@ -10,7 +10,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from igan_app.cli_common import positive, progress
+from igan_app.cli_common import CommandError, positive, progress
 
 
 def add_commands(commands: argparse._SubParsersAction) -> None:
@@ -36,9 +36,9 @@ def add_commands(commands: argparse._SubParsersAction) -> None:
         parser.add_argument("--resolution", type=int, default=64, help="image side (default 64)")
         if task == "segmenter":
             parser.add_argument("--width", type=positive, default=32, help="default 32")
-            parser.add_argument("--eval-n", type=positive, default=1000,
-                                help="held-out scenes for the IoU measured after training "
-                                "(default 1000)")
+        parser.add_argument("--eval-n", type=positive, default=1000,
+                            help="held-out scenes for the IoU measured after training "
+                            "(default 1000)")
         parser.add_argument("--lr", type=float, default=lr, help=f"default {lr}")
         parser.add_argument("--out", type=Path, required=True, help="model folder to write")
         parser.set_defaults(handler=_train_segmentation, task=task)
@@ -68,6 +68,13 @@ def add_commands(commands: argparse._SubParsersAction) -> None:
     seg.add_argument("--n", type=positive, default=1000, help="held-out scenes (default 1000)")
     seg.add_argument("--write", action="store_true", help="record the result in the model card")
     seg.set_defaults(handler=_eval_segmenter)
+    feat = measures.add_parser("features", help="how a feature network ranks near copies of a "
+                               "scene against other scenes")
+    feat.add_argument("--n", type=positive, default=500, help="held-out scenes (default 500)")
+    _feature_options(feat)
+    feat.add_argument("--write", action="store_true",
+                      help="record the result in the card of the vgg16-features model used")
+    feat.set_defaults(handler=_eval_features)
     enc = measures.add_parser("encoder", help="a manifold's reconstruction G(E(x)) of held-out "
                               "scenes and of photos")
     enc.add_argument("--model", type=Path, required=True, help="manifold model folder")
@@ -165,13 +172,20 @@ def _train_segmentation(args: argparse.Namespace) -> int:
     data = load_data(args, args.resolution, labels=True)
     run = SegmentationTraining(config, data, device, args.run, resume=args.resume)
     run_steps(run.steps(), config.steps, run.step)
-    metrics = None
     if args.task == "segmenter":
         report = segmenter_miou(run.shipped_network(), n=args.eval_n, resolution=args.resolution,
                                 device=device)
-        print(report.text())
-        metrics = {"mIoU on held-out world scenes": report.card_entry(
-            f"igan eval segmenter --model {args.out} --n {args.eval_n}")}
+        title = "mIoU on held-out world scenes"
+        command = f"igan eval segmenter --model {args.out} --n {args.eval_n}"
+    else:
+        # The shipped backbone has no head of its own; the training head's IoU says how much
+        # the features have learned about the world.
+        report = segmenter_miou(run.net, n=args.eval_n, resolution=args.resolution,
+                                device=device)
+        title = "mIoU of the training task's hypercolumn head (not shipped), held-out scenes"
+        command = args.command_line + " (measured at the end of training)"
+    print(report.text())
+    metrics = {title: report.card_entry(command)}
     folder = run.export(args.out, command=args.command_line, hardware=hardware(device),
                         metrics=metrics)
     print(f"wrote {folder} ({run.step} steps, {run.seconds / 60:.1f} min)")
@@ -288,4 +302,23 @@ def _eval_encoder(args: argparse.Namespace) -> int:
         record_metrics(args.model, {"Encoder reconstruction": report.card_entry(
             args.command_line)})
         print(f"recorded in {args.model / 'card.md'}")
+    return 0
+
+
+def _eval_features(args: argparse.Namespace) -> int:
+    from igan_app.device import pick_device
+    from igan_app.training.cards import record_metrics
+    from igan_app.training.metrics import feature_ranking
+
+    device = pick_device(args.device)
+    network = _features(args, device)
+    report = feature_ranking(network, n=args.n, device=device)
+    print(report.text())
+    if args.write:
+        if network.source != "world":
+            raise CommandError("--write records into a vgg16-features model's card; these are "
+                               f"ImageNet weights ({network.path})")
+        record_metrics(network.path, {"Feature distance ranking": report.card_entry(
+            args.command_line)})
+        print(f"recorded in {network.path / 'card.md'}")
     return 0

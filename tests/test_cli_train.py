@@ -56,7 +56,7 @@ def trained(workspace):
                    "--run", str(root / "R"), "--out", str(root / "M")),
         "S": _main("train", "segmenter", *TINY, "--batch", "4", "--width", "4", "--eval-n", "8",
                    "--run", str(root / "R2"), "--out", str(root / "S")),
-        "F": _main("train", "features", *TINY, "--batch", "2",
+        "F": _main("train", "features", *TINY, "--batch", "2", "--eval-n", "8",
                    "--run", str(root / "R3"), "--out", str(root / "F")),
     }
     return root, results
@@ -101,6 +101,10 @@ def test_train_features(trained):
     loaded = load_checkpoint(root / "F", expected_kind="vgg16-features")
     assert loaded.model.last == "relu4_3"
     assert loaded.config.meta["training"]["features"]["batch"] == 2
+    # The training head's IoU is measured on the held-out scenes and shown in the card.
+    (entry,) = loaded.config.meta["metrics"].values()
+    assert entry["settings"]["n"] == 8 and 0 <= entry["values"]["mIoU"] <= 1
+    assert entry["table"] in (root / "F" / "card.md").read_text(encoding="utf-8")
 
 
 def test_eval_segmenter_repeats_the_training_measure(trained):

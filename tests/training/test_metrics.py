@@ -181,3 +181,14 @@ def test_reconstruction_by_zeros_has_the_psnr_of_the_images_power(features):
     assert report.values["again PSNR"] == pytest.approx(expected, rel=1e-5)
     assert report.values["random feature distance"] > 0
     assert f"{expected:.2f}" in report.text()
+
+
+def test_feature_ranking_puts_near_copies_before_other_scenes(cache, features):
+    report = metrics.feature_ranking(features, n=6, resolution=32, batch=3)
+    values = report.values
+    assert report.settings["features"] == features.describe()
+    # Even an untrained VGG sees a one-pixel shift as nearer than a different scene.
+    assert values["distance shifted 1 px"] < values["distance another scene"]
+    assert values["nearer than another scene: shifted 1 px"] == 1.0
+    assert 0.0 <= values["nearer than another scene: blurred σ=1 px"] <= 1.0
+    assert len(report.rows) == 3
