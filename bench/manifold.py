@@ -69,16 +69,15 @@ def main() -> int:
         for name, fn, n in (("generator, batch 1", lambda: g(z1), 1),
                             ("generator, batch 64", lambda: g(z64), 64),
                             ("encoder, batch 1", lambda: e(x1), 1),
-                            ("segmenter, batch 64", lambda: segmenter(x64), 64)):
+                            ("world-segmenter64, batch 64", lambda: segmenter(x64), 64)):
             seconds = timed(fn, args.repeats, device)
             rows.append((name, f"{seconds * 1000:.2f} ms ({n / seconds:.0f} images/s)"))
     seconds = timed(projection_step, args.repeats, device)
     rows.append(("projection loss + backward (pixel + VGG relu3_3), batch 1",
                  f"{seconds * 1000:.2f} ms"))
-    threads = f", {torch.get_num_threads()} threads" if device.type == "cpu" else ""
     command = f"python bench/manifold.py --device {device.type}"
-    where = f"{machine()}; {describe(device)}{threads}"
-    lines = [f"| landscape64 {name} | {result} | `{command}` | {where} | {date.today()} |"
+    where = f"{machine()}; {describe(device)}"
+    lines = [f"| {name if name.startswith('world') else 'landscape64 ' + name} | {result} | `{command}` | {where} | {date.today()} |"
              for name, result in rows]
     print("\n".join(lines))
     if args.write:

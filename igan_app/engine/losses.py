@@ -14,7 +14,7 @@ import torch.nn.functional as F
 from igan_app.zoo.vgg import VGG16Features
 
 FEATURE_TAPS = ("relu3_3",)
-# λ: with vgg16-world, two different held-out scenes are about 7 apart in features and 0.3–0.5 in
+# λ: with vgg16-world, two different held-out scenes are about 7 apart in features and 0.3 in
 # pixels (`igan eval features`), so λ = 0.1 gives both terms the same order of size.
 FEATURE_WEIGHT = 0.1
 MIN_FEATURE_SIDE = 64  # CPU cost: relu3_3 at 128 px is 4x the work at 64 px

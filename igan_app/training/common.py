@@ -54,7 +54,8 @@ def hardware(device: torch.device) -> str:
         cpu = names[0] if names else cpu
     except OSError:
         pass
-    return f"CPU {cpu}, {torch.get_num_threads()} threads"
+    threads = torch.get_num_threads()
+    return f"CPU {cpu}, {threads} thread{'s' if threads != 1 else ''}"
 
 
 def index_batches(n: int, batch: int, generator: torch.Generator) -> Iterator[torch.Tensor]:
