@@ -149,6 +149,31 @@ def test_train_encoder_with_world_features(trained):
     assert "The encoder is trained" in (root / "M" / "card.md").read_text(encoding="utf-8")
 
 
+def test_eval_features_ranks_and_records_in_the_world_model(trained):
+    root, results = trained
+    assert results["F"][0] == 0
+    code, out, err = _main("eval", "features", "--features", str(root / "F"), "--n", "4",
+                           "--write")
+    assert code == 0, err
+    assert "| shifted 1 px |" in out and "| another scene |" in out
+    entry = load_checkpoint(root / "F").config.meta["metrics"]["Feature distance ranking"]
+    assert entry["settings"]["n"] == 4
+    assert entry["values"]["distance shifted 1 px"] < entry["values"]["distance another scene"]
+    assert entry["table"] in (root / "F" / "card.md").read_text(encoding="utf-8")
+
+
+def test_eval_features_will_not_write_into_imagenet_weights(trained, tmp_path):
+    import torch
+
+    from igan_app.zoo.vgg import VGG16Features
+
+    path = tmp_path / "vgg16-397923af.pth"
+    torch.save(VGG16Features("relu4_3").state_dict(), path)
+    code, _out, err = _main("eval", "features", "--vgg-weights", str(path), "--n", "2", "--write")
+    assert code == 2
+    _assert_one_line_error(err, "ImageNet")
+
+
 def test_train_manifold_on_a_folder(workspace):
     root = workspace
     photos = root / "photos"
