@@ -20,6 +20,7 @@ from igan_app.cli_common import (
     positive,
     progress,
     scene_size,
+    show_help,
 )
 
 
@@ -56,7 +57,7 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(title="commands", metavar="COMMAND")
 
     world = commands.add_parser("world", help="render scenes of the procedural landscape world")
-    world.set_defaults(handler=lambda _args: _help(world))
+    world.set_defaults(handler=lambda _args: show_help(world))
     world_commands = world.add_subparsers(title="world commands", metavar="COMMAND")
     sample = world_commands.add_parser("sample", help="render a grid of scenes into one image")
     sample.add_argument("--n", type=positive, default=64, help="number of scenes (default 64)")
@@ -78,7 +79,7 @@ def build_parser() -> argparse.ArgumentParser:
     export.set_defaults(handler=_world_export)
 
     models = commands.add_parser("models", help="list the installed models")
-    models.set_defaults(handler=lambda _args: _help(models))
+    models.set_defaults(handler=lambda _args: show_help(models))
     model_commands = models.add_subparsers(title="models commands", metavar="COMMAND")
     listing = model_commands.add_parser("list", help="name, kind, resolution, size and location")
     listing.set_defaults(handler=_models_list)
@@ -97,11 +98,6 @@ def build_parser() -> argparse.ArgumentParser:
 
     cli_train.add_commands(commands)
     return parser
-
-
-def _help(parser: argparse.ArgumentParser) -> int:
-    parser.print_help()
-    return 0
 
 
 def _world_sample(args: argparse.Namespace) -> int:

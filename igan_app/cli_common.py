@@ -10,6 +10,12 @@ class CommandError(Exception):
     """An error the user can fix: printed as one line, exit status 2."""
 
 
+def show_help(parser: argparse.ArgumentParser) -> int:
+    """The handler of a command group given no subcommand: its help, exit status 0."""
+    parser.print_help()
+    return 0
+
+
 def progress(iterable, description: str, total: int, unit: str = "scene"):
     import tqdm as tqdm_module
     from tqdm import tqdm

@@ -10,13 +10,13 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from igan_app.cli_common import CommandError, positive, progress
+from igan_app.cli_common import CommandError, positive, progress, show_help
 
 
 def add_commands(commands: argparse._SubParsersAction) -> None:
     train = commands.add_parser("train", help="train the models (manifold, encoder, features, "
                                 "segmenter)")
-    train.set_defaults(handler=lambda _args: (train.print_help(), 0)[1])
+    train.set_defaults(handler=lambda _args: show_help(train))
     what = train.add_subparsers(title="what to train", metavar="WHAT")
 
     manifold = what.add_parser("manifold", help="DCGAN generator and discriminator")
@@ -54,7 +54,7 @@ def add_commands(commands: argparse._SubParsersAction) -> None:
     encoder.set_defaults(handler=_train_encoder)
 
     evaluate = commands.add_parser("eval", help="measure a model (FID-L, mIoU, reconstruction)")
-    evaluate.set_defaults(handler=lambda _args: (evaluate.print_help(), 0)[1])
+    evaluate.set_defaults(handler=lambda _args: show_help(evaluate))
     measures = evaluate.add_subparsers(title="what to measure", metavar="WHAT")
     fid = measures.add_parser("fid", help="FID-L of a manifold's generator, with floor and blur")
     fid.add_argument("--model", type=Path, required=True, help="manifold model folder")
@@ -237,11 +237,21 @@ def _segmenter(path: Path | None, device):
                                 device=device)
 
 
+def _report(args: argparse.Namespace, report, folder: Path, title: str) -> int:
+    """Print a measurement; with --write, store it in the model folder's card under `title`."""
+    from igan_app.training.cards import record_metrics
+
+    print(report.text())
+    if args.write:
+        record_metrics(folder, {title: report.card_entry(args.command_line)})
+        print(f"recorded in {folder / 'card.md'}")
+    return 0
+
+
 def _eval_fid(args: argparse.Namespace) -> int:
     import torch
 
     from igan_app.device import pick_device
-    from igan_app.training.cards import record_metrics
     from igan_app.training.metrics import fid_l
     from igan_app.zoo.checkpoint import load_checkpoint
 
@@ -257,33 +267,22 @@ def _eval_fid(args: argparse.Namespace) -> int:
     report = fid_l(generate, segmenter.model, n=args.n, resolution=manifold.resolution,
                    device=device)
     report.settings["segmenter"] = str(segmenter.path)
-    print(report.text())
-    if args.write:
-        record_metrics(args.model, {"FID-L": report.card_entry(args.command_line)})
-        print(f"recorded in {args.model / 'card.md'}")
-    return 0
+    return _report(args, report, args.model, "FID-L")
 
 
 def _eval_segmenter(args: argparse.Namespace) -> int:
     from igan_app.device import pick_device
-    from igan_app.training.cards import record_metrics
     from igan_app.training.metrics import segmenter_miou
 
     device = pick_device(args.device)
     segmenter = _segmenter(args.model, device)
     report = segmenter_miou(segmenter.model, n=args.n, resolution=segmenter.config.resolution[0],
                             device=device)
-    print(report.text())
-    if args.write:
-        record_metrics(args.model, {"mIoU on held-out world scenes": report.card_entry(
-            args.command_line)})
-        print(f"recorded in {args.model / 'card.md'}")
-    return 0
+    return _report(args, report, args.model, "mIoU on held-out world scenes")
 
 
 def _eval_encoder(args: argparse.Namespace) -> int:
     from igan_app.device import pick_device
-    from igan_app.training.cards import record_metrics
     from igan_app.training.data import folder_images, world_scenes
     from igan_app.training.metrics import reconstruction
     from igan_app.world.dataset import HELD_OUT_SEED
@@ -297,28 +296,18 @@ def _eval_encoder(args: argparse.Namespace) -> int:
         sets[f"photos ({folder.name})"] = folder_images(folder, size)
     report = reconstruction(manifold.encoder, manifold.generator, _features(args, device), sets,
                             device)
-    print(report.text())
-    if args.write:
-        record_metrics(args.model, {"Encoder reconstruction": report.card_entry(
-            args.command_line)})
-        print(f"recorded in {args.model / 'card.md'}")
-    return 0
+    return _report(args, report, args.model, "Encoder reconstruction")
 
 
 def _eval_features(args: argparse.Namespace) -> int:
     from igan_app.device import pick_device
-    from igan_app.training.cards import record_metrics
     from igan_app.training.metrics import feature_ranking
 
     device = pick_device(args.device)
     network = _features(args, device)
     report = feature_ranking(network, n=args.n, device=device)
-    print(report.text())
-    if args.write:
-        if network.source != "world":
-            raise CommandError("--write records into a vgg16-features model's card; these are "
-                               f"ImageNet weights ({network.path})")
-        record_metrics(network.path, {"Feature distance ranking": report.card_entry(
-            args.command_line)})
-        print(f"recorded in {network.path / 'card.md'}")
-    return 0
+    if args.write and network.source != "world":
+        print(report.text())
+        raise CommandError("--write records into a vgg16-features model's card; these are "
+                           f"ImageNet weights ({network.path})")
+    return _report(args, report, network.path, "Feature distance ranking")

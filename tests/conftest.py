@@ -31,3 +31,14 @@ def no_leftover_threads():
     if leftover:
         names = ", ".join(f"{t.name} ({type(t).__name__}, daemon={t.daemon})" for t in leftover)
         pytest.fail(f"the test left {len(leftover)} thread(s) running: {names}", pytrace=False)
+
+
+@pytest.fixture(scope="module")
+def one_torch_thread():
+    """Tiny networks run fastest on one thread, and then do not fight other processes for cores."""
+    import torch
+
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 import torch
 
+from igan_app import imaging
 from igan_app.engine.losses import feature_distance, psnr
 from igan_app.world.dataset import HELD_OUT_SEED
 from igan_app.world.render import render
@@ -26,8 +27,8 @@ def registry(tmp_path_factory):
 
 def scenes(n: int, size: int = 64) -> tuple[torch.Tensor, np.ndarray]:
     rendered = [render(HELD_OUT_SEED + 7 * i, size) for i in range(n)]
-    x = torch.from_numpy(np.stack([image for image, _ in rendered])).permute(0, 3, 1, 2)
-    return x.float() / 127.5 - 1, np.stack([labels for _, labels in rendered])
+    x = imaging.to_tensor(np.stack([image for image, _ in rendered]))
+    return x, np.stack([labels for _, labels in rendered])
 
 
 def test_every_shipped_model_is_listed_and_none_has_problems(registry):

@@ -8,7 +8,10 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
+
+from igan_app.zoo.checkpoint import load_checkpoint, save_checkpoint
 
 TITLES = {"manifold": "Generator and discriminator", "encoder": "Encoder",
           "features": "Feature network", "segmenter": "Segmenter"}
@@ -73,10 +76,6 @@ def card_for(name: str, kind: str, args: Mapping[str, Any], meta: Mapping[str, A
 
 def record_metrics(folder, entries: Mapping[str, Any]) -> None:
     """Store measured entries in a checkpoint's metadata and render its card again."""
-    from pathlib import Path
-
-    from igan_app.zoo.checkpoint import load_checkpoint, save_checkpoint
-
     loaded = load_checkpoint(folder)
     config = loaded.config
     meta = dict(config.meta)

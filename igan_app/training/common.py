@@ -70,8 +70,7 @@ def index_batches(n: int, batch: int, generator: torch.Generator) -> Iterator[to
 
 def to_batch(images: np.ndarray, index: torch.Tensor, device: torch.device) -> torch.Tensor:
     """uint8 (N, H, W, 3) rows → float (B, 3, H, W) in [-1, 1], channels-last, on device."""
-    x = torch.from_numpy(images[index.numpy()]).to(device)
-    x = x.permute(0, 3, 1, 2).float().div_(127.5).sub_(1.0)
+    x = imaging.to_tensor(images[index.numpy()], device)
     return x.contiguous(memory_format=torch.channels_last)
 
 
@@ -124,8 +123,7 @@ def recalibrate_batchnorm(generator: nn.Module, latent_dim: int, batches: int, b
 
 def write_grid(path: Path, images: torch.Tensor, cols: int = 8) -> Path:
     """Save a batch in [-1, 1] as one tiled image."""
-    tiles = [imaging.to_uint8(image) for image in images.detach().float().cpu()]
-    imaging.write_image(path, imaging.tile(tiles, cols))
+    imaging.write_image(path, imaging.tile(list(imaging.to_uint8(images)), cols))
     return path
 
 
@@ -137,6 +135,15 @@ def save_state(run_dir: Path, state: Mapping[str, Any]) -> Path:
     torch.save(dict(state), temporary)
     os.replace(temporary, path)
     return path
+
+
+def open_run(run_dir: Path, resume: bool) -> dict[str, Any] | None:
+    """The saved state to continue from when resuming (None if there is none yet); a run that
+    does not resume starts over, forgetting an earlier run's state and samples in the folder."""
+    if resume:
+        return load_state(run_dir)
+    clear_run(run_dir)
+    return None
 
 
 def load_state(run_dir: Path) -> dict[str, Any] | None:

@@ -18,6 +18,7 @@ import torch
 
 from igan_app.engine.losses import FEATURE_WEIGHT, feature_distance, pixel_distance
 from igan_app.training import common
+from igan_app.training.cards import manifold_card
 from igan_app.training.data import ImageSet
 from igan_app.zoo.checkpoint import LoadedModel, save_checkpoint
 from igan_app.zoo.dcgan import init_weights
@@ -57,7 +58,7 @@ class EncoderTraining:
         self.opt = torch.optim.Adam(self.e.parameters(), config.lr, betas=(config.beta1, 0.999))
         self.step, self.seconds = 0, 0.0
         self.fixed = common.to_batch(data.images, torch.arange(min(32, len(data))), device)
-        state = common.load_state(self.run_dir) if resume else None
+        state = common.open_run(self.run_dir, resume)
         if state is not None:
             if state.get("manifold") != str(manifold.path):
                 raise ValueError(f"{self.run_dir}: the saved run trained the encoder of "
@@ -66,8 +67,6 @@ class EncoderTraining:
             self.opt.load_state_dict(state["opt"])
             self.step, self.seconds = state["step"], state["seconds"]
             common.restore_rng(state["rng"], self.rng)
-        elif not resume:
-            common.clear_run(self.run_dir)
 
     def steps(self) -> Iterator[common.TrainStep]:
         cfg = self.config
@@ -126,8 +125,6 @@ class EncoderTraining:
 
     def export(self, folder: Path, *, command: str, hardware: str,
                metrics: dict[str, Any] | None = None) -> Path:
-        from igan_app.training.cards import manifold_card
-
         config = self.loaded.config
         meta = dict(config.meta)
         meta["training"] = {**meta.get("training", {}), "encoder": {

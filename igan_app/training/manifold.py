@@ -17,6 +17,7 @@ import torch
 import torch.nn.functional as F
 
 from igan_app.training import common
+from igan_app.training.cards import manifold_card
 from igan_app.training.data import ImageSet
 from igan_app.zoo.checkpoint import save_checkpoint
 from igan_app.zoo.dcgan import Manifold
@@ -79,11 +80,9 @@ class ManifoldTraining:
         self.fixed_z = self.g.sample_latent(64, self.rng, device)
         self.step = 0
         self.seconds = 0.0
-        state = common.load_state(self.run_dir) if resume else None
+        state = common.open_run(self.run_dir, resume)
         if state is not None:
             self._restore(state)
-        elif not resume:
-            common.clear_run(self.run_dir)
 
     def _restore(self, state: dict[str, Any]) -> None:
         changed = _settings_that_matter(state["config"]) != _settings_that_matter(asdict(self.config))
@@ -163,8 +162,6 @@ class ManifoldTraining:
                     "hardware": hardware, "steps": self.step, "batch": self.config.batch,
                     "wall_time_s": round(self.seconds, 1), "settings": asdict(self.config)}
         meta = {"training": {"manifold": training}, "encoder_trained": False, "metrics": {}}
-        from igan_app.training.cards import manifold_card
-
         args = self.model_args()
         return save_checkpoint(folder, self.model.cpu().float(), kind="dcgan-manifold", args=args,
                                resolution=self.config.resolution, data=self.data.description,

@@ -12,16 +12,16 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import cv2
 import numpy as np
 import torch
 
+from igan_app import imaging
 from igan_app.engine.losses import feature_distance, psnr
 from igan_app.training.common import format_table
-from igan_app.training.data import ImageSet, folder_images, world_scenes
+from igan_app.training.data import ImageSet, world_scenes
 from igan_app.world.dataset import HELD_OUT_SEED
 from igan_app.world.palette import LABELS, NUM_LABELS
 from igan_app.zoo.segmenter import Segmenter
@@ -29,12 +29,6 @@ from igan_app.zoo.vgg import FeatureNetwork
 
 BLUR_SIGMA = 2.0
 NAMES = [label.name for label in LABELS]
-
-
-def to_tensor(images: np.ndarray, device: torch.device | str) -> torch.Tensor:
-    """uint8 (N, H, W, 3) → float (N, 3, H, W) in [-1, 1]."""
-    x = torch.from_numpy(np.ascontiguousarray(images)).to(device)
-    return x.permute(0, 3, 1, 2).float().div(127.5).sub(1.0)
 
 
 def blurred(images: np.ndarray, sigma: float = BLUR_SIGMA) -> np.ndarray:
@@ -53,7 +47,7 @@ def embed(segmenter: Segmenter, images: np.ndarray | Callable[[int], torch.Tenso
         if callable(images):
             x = images(size).to(device)
         else:
-            x = to_tensor(images[start:start + size], device)
+            x = imaging.to_tensor(images[start:start + size], device)
         out.append(segmenter.embed(x.float()).double().cpu().numpy())
     return np.concatenate(out)
 
@@ -136,7 +130,7 @@ def segmenter_miou(segmenter: Segmenter, *, n: int = 1000, resolution: int = 64,
     intersection = np.zeros(NUM_LABELS)
     union = np.zeros(NUM_LABELS)
     for start in range(0, n, batch):
-        x = to_tensor(world.images[start:start + batch], device)
+        x = imaging.to_tensor(world.images[start:start + batch], device)
         predicted = segmenter(x).argmax(1).cpu().numpy()
         truth = world.labels[start:start + batch]
         for label in range(NUM_LABELS):
@@ -164,7 +158,7 @@ def reconstruction(encode: Callable[[torch.Tensor], torch.Tensor],
     for name, data in sets.items():
         scores, distances = [], []
         for start in range(0, len(data), batch):
-            x = to_tensor(data.images[start:start + batch], device)
+            x = imaging.to_tensor(data.images[start:start + batch], device)
             y = generate(encode(x))
             scores.append(psnr(y, x).cpu())
             distances.append(feature_distance(features.model, y, x).cpu())
@@ -174,11 +168,6 @@ def reconstruction(encode: Callable[[torch.Tensor], torch.Tensor],
     return Report("Reconstruction G(E(x)) against x", ["images", "n", "PSNR (dB)",
                                                       "feature distance (relu3_3)"], rows,
                   {"features": features.describe()}, values)
-
-
-def photos(folder: str | Path, resolution: int) -> ImageSet:
-    """The photographs in `folder`, center-cropped and resized to the model's frame."""
-    return folder_images(folder, resolution)
 
 
 @torch.no_grad()
@@ -194,9 +183,9 @@ def feature_ranking(features: FeatureNetwork, *, n: int = 500, resolution: int =
     soft = blurred(world.images, 1.0)
     distances: dict[str, list[torch.Tensor]] = {"shift": [], "blur": [], "other": []}
     for start in range(0, n, batch):
-        x = to_tensor(world.images[start:start + batch], device)
+        x = imaging.to_tensor(world.images[start:start + batch], device)
         copies = {"shift": torch.roll(x, 1, dims=-1),
-                  "blur": to_tensor(soft[start:start + batch], device),
+                  "blur": imaging.to_tensor(soft[start:start + batch], device),
                   "other": torch.roll(x, 1, dims=0)}
         for name, y in copies.items():
             distances[name].append(feature_distance(features.model, x, y).cpu())

@@ -21,6 +21,7 @@ from torch import nn
 
 from igan_app import imaging
 from igan_app.training import common
+from igan_app.training.cards import render_card
 from igan_app.training.data import ImageSet
 from igan_app.world.palette import NUM_LABELS, colorize
 from igan_app.zoo.checkpoint import save_checkpoint
@@ -97,7 +98,7 @@ class SegmentationTraining:
         self.net = build_network(config).to(device, memory_format=torch.channels_last)
         self.opt = torch.optim.Adam(self.net.parameters(), config.lr)
         self.step, self.seconds = 0, 0.0
-        state = common.load_state(self.run_dir) if resume else None
+        state = common.open_run(self.run_dir, resume)
         if state is not None:
             saved = state["config"]
             if any(saved[k] != getattr(config, k) for k in ("task", "width", "resolution")):
@@ -107,8 +108,6 @@ class SegmentationTraining:
             self.opt.load_state_dict(state["opt"])
             self.step, self.seconds = state["step"], state["seconds"]
             common.restore_rng(state["rng"], self.rng)
-        elif not resume:
-            common.clear_run(self.run_dir)
 
     def steps(self) -> Iterator[common.TrainStep]:
         cfg = self.config
@@ -168,8 +167,6 @@ class SegmentationTraining:
 
     def export(self, folder: Path, *, command: str, hardware: str,
                metrics: dict[str, Any] | None = None) -> Path:
-        from igan_app.training.cards import render_card
-
         cfg = self.config
         net = self.shipped_network().cpu().float().to(memory_format=torch.contiguous_format)
         if cfg.task == "segmenter":

@@ -12,14 +12,7 @@ from igan_app.engine import losses
 from igan_app.engine.losses import feature_distance, pixel_distance, psnr, reconstruction_loss
 from igan_app.zoo.vgg import VGG16Features
 
-
-@pytest.fixture(autouse=True, scope="module")
-def one_thread():
-    """Tiny networks run fastest on one thread, and then do not fight other processes for cores."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 @pytest.fixture(scope="module")

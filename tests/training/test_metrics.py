@@ -10,6 +10,7 @@ import pytest
 import torch
 from torch import nn
 
+from igan_app import imaging
 from igan_app.training import metrics
 from igan_app.training.data import ImageSet, world_scenes
 from igan_app.training.metrics import fid_l, frechet_distance, reconstruction, segmenter_miou
@@ -18,14 +19,7 @@ from igan_app.world.palette import NUM_LABELS
 from igan_app.zoo.segmenter import Segmenter
 from igan_app.zoo.vgg import FeatureNetwork, VGG16Features
 
-
-@pytest.fixture(autouse=True, scope="module")
-def one_thread():
-    """Tiny networks run fastest on one thread, and then do not fight other processes for cores."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 @pytest.fixture
@@ -116,7 +110,7 @@ def test_fid_l_of_the_reference_scenes_themselves_is_zero(cache):
     def generate(k: int) -> torch.Tensor:
         start = sum(given)
         given.append(k)
-        return metrics.to_tensor(held_out[start:start + k], "cpu")
+        return imaging.to_tensor(held_out[start:start + k], "cpu")
 
     report = fid_l(generate, segmenter, n=n, resolution=size)
     assert sum(given) == n

@@ -28,13 +28,7 @@ from igan_app.zoo.vgg import FeatureNetwork, VGG16Features
 CPU = torch.device("cpu")
 
 
-@pytest.fixture(autouse=True, scope="module")
-def one_thread():
-    """Tiny networks run fastest on one thread, and then do not fight other processes for cores."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 TINY = ManifoldConfig(resolution=32, latent_dim=8, width=4, batch=4, steps=2, sample_every=1,

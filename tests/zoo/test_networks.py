@@ -24,14 +24,7 @@ from igan_app.zoo.dcgan import Discriminator, Encoder, Generator, Manifold
 from igan_app.zoo.segmenter import WORLD_LABELS, Segmenter
 from igan_app.zoo.vgg import IMAGENET_MEAN, IMAGENET_STD, VGG16Features
 
-
-@pytest.fixture(autouse=True, scope="module")
-def one_thread():
-    """Tiny networks run fastest on one thread, and then do not fight other processes for cores."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 # --- DCGAN ------------------------------------------------------------------------------------
 
