@@ -16,6 +16,7 @@ from igan_app import __version__
 from igan_app.cli_common import (
     CommandError,
     check_output_image,
+    load_manifold,
     non_negative,
     positive,
     progress,
@@ -94,8 +95,9 @@ def build_parser() -> argparse.ArgumentParser:
     doctor = commands.add_parser("doctor", help="versions, device, feature weights and models")
     doctor.set_defaults(handler=_doctor)
 
-    from igan_app import cli_train
+    from igan_app import cli_edit, cli_train
 
+    cli_edit.add_commands(commands)
     cli_train.add_commands(commands)
     return parser
 
@@ -140,16 +142,10 @@ def _models_sample(args: argparse.Namespace) -> int:
 
     from igan_app import imaging
     from igan_app.device import pick_device
-    from igan_app.zoo.checkpoint import load_checkpoint
-    from igan_app.zoo.registry import ModelRegistry
 
     check_output_image(args.out)
     device = pick_device(args.device)
-    kinds = ("dcgan-manifold",)
-    if Path(args.name).is_dir():
-        loaded = load_checkpoint(args.name, expected_kind=kinds, device=device)
-    else:
-        loaded = ModelRegistry().load(args.name, expected_kind=kinds, device=device)
+    loaded = load_manifold(args.name, device)
     rng = torch.Generator().manual_seed(args.seed)
     with torch.no_grad():
         images = loaded.model(loaded.model.sample_latent(args.n, rng, device))

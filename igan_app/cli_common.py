@@ -59,3 +59,32 @@ def scene_size(text: str) -> int | tuple[int, int]:
     if not all(32 <= s <= 1024 for s in sides):
         raise argparse.ArgumentTypeError(f"each side must be between 32 and 1024, got {text!r}")
     return sides[0] if len(sides) == 1 else (sides[0], sides[1])
+
+
+def feature_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--vgg-weights", type=Path, default=None,
+                        help="ImageNet VGG16 weights (torchvision's .pth); default: torchvision's "
+                        "cache, else the world-trained vgg16-world")
+    parser.add_argument("--features", type=Path, default=None,
+                        help="a vgg16-features model folder to use instead of the installed one")
+
+
+def load_features(args: argparse.Namespace, device, *, quiet: bool = False):
+    """The feature network the options ask for (a FeatureNetwork: model, source, describe())."""
+    from igan_app.zoo.vgg import load_feature_network
+
+    network = load_feature_network(args.vgg_weights, device=device, world_model=args.features)
+    if not quiet:
+        print(f"feature network: {network.describe()}")
+    return network
+
+
+def load_manifold(name: str | Path, device):
+    """A dcgan-manifold by registry name or folder (a LoadedModel: model, config, path)."""
+    from igan_app.zoo.checkpoint import load_checkpoint
+    from igan_app.zoo.registry import ModelRegistry
+
+    kinds = ("dcgan-manifold",)
+    if Path(name).is_dir():
+        return load_checkpoint(name, expected_kind=kinds, device=device)
+    return ModelRegistry().load(str(name), expected_kind=kinds, device=device)

@@ -10,7 +10,14 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from igan_app.cli_common import CommandError, positive, progress, show_help
+from igan_app.cli_common import (
+    CommandError,
+    feature_options,
+    load_features,
+    positive,
+    progress,
+    show_help,
+)
 
 
 def add_commands(commands: argparse._SubParsersAction) -> None:
@@ -36,6 +43,9 @@ def add_commands(commands: argparse._SubParsersAction) -> None:
         parser.add_argument("--resolution", type=int, default=64, help="image side (default 64)")
         if task == "segmenter":
             parser.add_argument("--width", type=positive, default=32, help="default 32")
+            parser.add_argument("--dice", type=float, default=0.0,
+                                help="weight of a soft-Dice loss beside cross-entropy; lifts "
+                                "thin and rare labels (default 0)")
         parser.add_argument("--eval-n", type=positive, default=1000,
                             help="held-out scenes for the IoU measured after training "
                             "(default 1000)")
@@ -50,7 +60,7 @@ def add_commands(commands: argparse._SubParsersAction) -> None:
     encoder.add_argument("--feature-batch", type=positive, default=None,
                          help="images per batch that also get the VGG feature term (default: all;"
                          " fewer is much faster on a CPU)")
-    _feature_options(encoder)
+    feature_options(encoder)
     encoder.set_defaults(handler=_train_encoder)
 
     evaluate = commands.add_parser("eval", help="measure a model (FID-L, mIoU, reconstruction)")
@@ -71,7 +81,7 @@ def add_commands(commands: argparse._SubParsersAction) -> None:
     feat = measures.add_parser("features", help="how a feature network ranks near copies of a "
                                "scene against other scenes")
     feat.add_argument("--n", type=positive, default=500, help="held-out scenes (default 500)")
-    _feature_options(feat)
+    feature_options(feat)
     feat.add_argument("--write", action="store_true",
                       help="record the result in the card of the vgg16-features model used")
     feat.set_defaults(handler=_eval_features)
@@ -81,7 +91,7 @@ def add_commands(commands: argparse._SubParsersAction) -> None:
     enc.add_argument("--photos", type=Path, action="append", default=[],
                      help="a folder of photographs to reconstruct as well (repeatable)")
     enc.add_argument("--n", type=positive, default=500, help="held-out scenes (default 500)")
-    _feature_options(enc)
+    feature_options(enc)
     enc.add_argument("--write", action="store_true", help="record the result in the model card")
     enc.set_defaults(handler=_eval_encoder)
 
@@ -168,6 +178,7 @@ def _train_segmentation(args: argparse.Namespace) -> int:
     config = SegmentationConfig(task=args.task, resolution=args.resolution,
                                 width=getattr(args, "width", 32), batch=args.batch,
                                 steps=args.steps, lr=args.lr, seed=args.seed,
+                                dice_weight=getattr(args, "dice", 0.0),
                                 sample_every=args.sample_every)
     data = load_data(args, args.resolution, labels=True)
     run = SegmentationTraining(config, data, device, args.run, resume=args.resume)
@@ -192,22 +203,6 @@ def _train_segmentation(args: argparse.Namespace) -> int:
     return 0
 
 
-def _feature_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--vgg-weights", type=Path, default=None,
-                        help="ImageNet VGG16 weights (torchvision's .pth); default: torchvision's "
-                        "cache, else the world-trained vgg16-world")
-    parser.add_argument("--features", type=Path, default=None,
-                        help="a vgg16-features model folder to use instead of the installed one")
-
-
-def _features(args: argparse.Namespace, device):
-    from igan_app.zoo.vgg import load_feature_network
-
-    network = load_feature_network(args.vgg_weights, device=device, world_model=args.features)
-    print(f"feature network: {network.describe()}")
-    return network
-
-
 def _train_encoder(args: argparse.Namespace) -> int:
     from igan_app.device import pick_device
     from igan_app.training.common import hardware
@@ -219,7 +214,7 @@ def _train_encoder(args: argparse.Namespace) -> int:
     config = EncoderConfig(batch=args.batch, steps=args.steps, seed=args.seed,
                            sample_every=args.sample_every, feature_batch=args.feature_batch)
     data = load_data(args, manifold.model.resolution)
-    run = EncoderTraining(config, manifold, _features(args, device), data, device, args.run,
+    run = EncoderTraining(config, manifold, load_features(args, device), data, device, args.run,
                           resume=args.resume)
     run_steps(run.steps(), config.steps, run.step)
     folder = run.export(args.manifold, command=args.command_line, hardware=hardware(device))
@@ -294,7 +289,7 @@ def _eval_encoder(args: argparse.Namespace) -> int:
     sets = {"held-out world": world_scenes(args.n, size, first_seed=HELD_OUT_SEED)}
     for folder in args.photos:
         sets[f"photos ({folder.name})"] = folder_images(folder, size)
-    report = reconstruction(manifold.encoder, manifold.generator, _features(args, device), sets,
+    report = reconstruction(manifold.encoder, manifold.generator, load_features(args, device), sets,
                             device)
     return _report(args, report, args.model, "Encoder reconstruction")
 
@@ -304,7 +299,7 @@ def _eval_features(args: argparse.Namespace) -> int:
     from igan_app.training.metrics import feature_ranking
 
     device = pick_device(args.device)
-    network = _features(args, device)
+    network = load_features(args, device)
     report = feature_ranking(network, n=args.n, device=device)
     if args.write and network.source != "world":
         print(report.text())

@@ -163,6 +163,71 @@ def write_image(path: PathLike, array: np.ndarray, *, quality: int = 95) -> None
     _write_atomic(path, lambda f: im.save(f, format=fmt, **options))
 
 
+ANIMATION_SUFFIXES = (".gif", ".mp4")
+
+
+def write_animation(path: PathLike, frames: Sequence[np.ndarray], *, fps: float = 10.0) -> list[Path]:
+    """Write RGB uint8 frames of one size as a looping GIF, an MP4 (by suffix), or, for a path
+    without a suffix, a folder of PNG frames (frame_000.png …). Returns the files written.
+
+    Files are written atomically; the MP4 uses OpenCV's MPEG-4 Part 2 encoder ("mp4v"), which
+    every opencv-python build carries.
+    """
+    frames = list(frames)
+    if not frames:
+        raise ValueError("an animation needs at least one frame")
+    shape = frames[0].shape
+    for frame in frames:
+        if frame.dtype != np.uint8 or frame.ndim != 3 or frame.shape[2] != 3 or frame.shape != shape:
+            raise ValueError(f"animation frames must be uint8 (H, W, 3) of one size; got "
+                             f"{_describe(frame)} after {shape}")
+    if fps <= 0:
+        raise ValueError(f"fps must be positive, got {fps}")
+    target = Path(path)
+    suffix = target.suffix.lower()
+    if suffix == ".gif":
+        images = [Image.fromarray(np.ascontiguousarray(f)) for f in frames]
+        duration = round(1000 / fps)
+        _write_atomic(target, lambda f: images[0].save(
+            f, format="GIF", save_all=True, append_images=images[1:], duration=duration, loop=0))
+        return [target]
+    if suffix == ".mp4":
+        _write_video(target, frames, fps)
+        return [target]
+    if suffix:
+        raise ImageError(path, f"unsupported animation suffix {suffix!r}; use .gif, .mp4 or a "
+                         "folder name for PNG frames")
+    written = []
+    for i, frame in enumerate(frames):
+        written.append(target / f"frame_{i:03d}.png")
+        write_image(written[-1], frame)
+    return written
+
+
+def _write_video(target: Path, frames: list[np.ndarray], fps: float) -> None:
+    import cv2
+
+    target.parent.mkdir(parents=True, exist_ok=True)
+    # VideoWriter needs a file name with the container's suffix, so the temporary is a sibling.
+    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".mp4")
+    os.close(fd)
+    try:
+        height, width = frames[0].shape[:2]
+        writer = cv2.VideoWriter(tmp, cv2.VideoWriter_fourcc(*"mp4v"), fps, (width, height))
+        if not writer.isOpened():
+            raise ImageError(target, "OpenCV cannot write MP4 on this machine; use .gif or a "
+                             "folder of PNG frames")
+        for frame in frames:
+            writer.write(cv2.cvtColor(frame, cv2.COLOR_RGB2BGR))
+        writer.release()
+        os.chmod(tmp, 0o666 & ~_UMASK)
+        os.replace(tmp, target)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+
+
 def write_palette_png(path: PathLike, indices: np.ndarray, palette: np.ndarray) -> None:
     """Write (H, W) uint8 `indices` as a palette ('P' mode) PNG, atomically.
 

@@ -554,3 +554,58 @@ def test_import_does_not_pull_in_torch() -> None:
     )
     assert result.returncode == 0, result.stderr
     assert imaging.Image.MAX_IMAGE_PIXELS is None
+
+
+# --- animations -------------------------------------------------------------------------------
+
+def _animation_frames(n: int = 4, side: int = 32) -> list[np.ndarray]:
+    return [np.full((side, side, 3), 40 * i + 20, np.uint8) for i in range(n)]
+
+
+def test_write_animation_gif_has_every_frame_and_loops(tmp_path):
+    from PIL import Image, ImageSequence
+
+    frames = _animation_frames()
+    written = imaging.write_animation(tmp_path / "m.gif", frames, fps=5)
+    assert written == [tmp_path / "m.gif"]
+    with Image.open(written[0]) as gif:
+        read = [np.array(f.convert("RGB")) for f in ImageSequence.Iterator(gif)]
+        assert gif.info["loop"] == 0 and gif.info["duration"] == 200
+    assert len(read) == 4
+    for got, want in zip(read, frames):
+        assert np.abs(got.astype(int) - want).max() <= 4  # GIF palette
+
+
+def test_write_animation_mp4_decodes_to_the_frames(tmp_path):
+    import cv2
+
+    frames = _animation_frames(6, 64)
+    path = imaging.write_animation(tmp_path / "m.mp4", frames, fps=10)[0]
+    video = cv2.VideoCapture(str(path))
+    decoded = []
+    while True:
+        ok, frame = video.read()
+        if not ok:
+            break
+        decoded.append(cv2.cvtColor(frame, cv2.COLOR_BGR2RGB))
+    video.release()
+    assert len(decoded) == 6
+    assert abs(float(decoded[3].mean()) - float(frames[3].mean())) < 4
+    assert not list(tmp_path.glob(".*"))  # no temporary left behind
+
+
+def test_write_animation_folder_of_pngs(tmp_path):
+    frames = _animation_frames(3)
+    written = imaging.write_animation(tmp_path / "frames", frames)
+    assert [p.name for p in written] == ["frame_000.png", "frame_001.png", "frame_002.png"]
+    np.testing.assert_array_equal(imaging.read_image(written[2]), frames[2])
+
+
+def test_write_animation_rejects_bad_input(tmp_path):
+    with pytest.raises(ValueError, match="at least one frame"):
+        imaging.write_animation(tmp_path / "m.gif", [])
+    with pytest.raises(ValueError, match="one size"):
+        imaging.write_animation(tmp_path / "m.gif", [np.zeros((8, 8, 3), np.uint8),
+                                                     np.zeros((9, 8, 3), np.uint8)])
+    with pytest.raises(imaging.ImageError, match="unsupported animation suffix '.avi'"):
+        imaging.write_animation(tmp_path / "m.avi", _animation_frames())

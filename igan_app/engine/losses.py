@@ -57,3 +57,29 @@ def psnr(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
     """Per-image peak signal-to-noise ratio in dB for images in [-1, 1] (peak-to-peak 2): (N,)."""
     mse = pixel_distance(a, b).clamp_min(1e-12)
     return 10 * torch.log10(4.0 / mse)
+
+
+class ReconstructionLoss:
+    """`reconstruction_loss` against one fixed target, whose features are computed once.
+
+    target: (1, 3, H, W) in [-1, 1]; calling with (N, 3, H, W) gives (N,). Projection calls this
+    hundreds of times against the same photo, and the target's half of the feature work is spent
+    only here.
+    """
+
+    def __init__(self, features: VGG16Features | None, target: torch.Tensor,
+                 weight: float = FEATURE_WEIGHT, taps: tuple[str, ...] = FEATURE_TAPS):
+        self.features, self.target, self.weight, self.taps = features, target, weight, taps
+        self.target_features: list[torch.Tensor] = []
+        if features is not None and weight:
+            with torch.no_grad():
+                self.target_features = features(_upscaled(target), taps)
+
+    def __call__(self, images: torch.Tensor) -> torch.Tensor:
+        loss = pixel_distance(images, self.target)
+        if self.target_features:
+            total = torch.zeros(images.shape[0], device=images.device)
+            for x, y in zip(self.features(_upscaled(images), self.taps), self.target_features):
+                total = total + (x - y).pow(2).flatten(1).mean(1)
+            loss = loss + self.weight * total / len(self.taps)
+        return loss

@@ -33,7 +33,11 @@ HYPERCOLUMN_TAPS = ("relu1_2", "relu2_2", "relu3_3", "relu4_3")
 
 @dataclass(frozen=True)
 class SegmentationConfig:
-    """task: "segmenter" (U-Net, `width`) or "features" (VGG16 backbone up to relu4_3)."""
+    """task: "segmenter" (U-Net, `width`) or "features" (VGG16 backbone up to relu4_3).
+
+    dice_weight: weight of a soft-Dice term beside cross-entropy; Dice scores each label by its
+    overlap, as IoU does, so thin and rare labels (crags, faint clouds) count as much as sky.
+    """
 
     task: str = "segmenter"
     resolution: int = 64
@@ -41,6 +45,7 @@ class SegmentationConfig:
     batch: int = 32
     steps: int = 3000
     lr: float = 1e-3
+    dice_weight: float = 0.0
     seed: int = 0
     sample_every: int = 500
     checkpoint_every: int = 250
@@ -76,6 +81,17 @@ def build_network(config: SegmentationConfig) -> nn.Module:
                 nn.init.zeros_(m.bias)
         return Hypercolumn(backbone)
     raise ValueError(f"unknown task {config.task!r}; known: segmenter, features")
+
+
+def soft_dice_loss(logits: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
+    """1 − the mean Dice overlap of softmax and one-hot labels, over the labels in the batch."""
+    p = logits.softmax(1)
+    truth = F.one_hot(labels, logits.shape[1]).permute(0, 3, 1, 2).to(p.dtype)
+    overlap = (p * truth).sum((0, 2, 3))
+    total = p.sum((0, 2, 3)) + truth.sum((0, 2, 3))
+    present = truth.sum((0, 2, 3)) > 0
+    dice = (2 * overlap + 1.0) / (total + 1.0)
+    return 1.0 - dice[present].mean()
 
 
 def cosine_lr(step: int, total: int, base: float, warmup: int = 100) -> float:
@@ -127,7 +143,13 @@ class SegmentationTraining:
                 group["lr"] = cosine_lr(self.step, cfg.steps, cfg.lr)
             with autocast:
                 logits = self.net(image)
-            loss = F.cross_entropy(logits.float(), labels)
+            ce = F.cross_entropy(logits.float(), labels)
+            losses = {"ce": ce.item()}
+            loss = ce
+            if cfg.dice_weight > 0:
+                dice = soft_dice_loss(logits.float(), labels)
+                losses["dice"] = dice.item()
+                loss = ce + cfg.dice_weight * dice
             self.opt.zero_grad(set_to_none=True)
             loss.backward()
             self.opt.step()
@@ -135,7 +157,7 @@ class SegmentationTraining:
             self.seconds += time.perf_counter() - started
             accuracy = (logits.argmax(1) == labels).float().mean().item()
             result = common.TrainStep(self.step, cfg.steps,
-                                      {"ce": loss.item(), "acc": accuracy},
+                                      {**losses, "acc": accuracy},
                                       timer.rate(len(index)))
             if self.step % cfg.sample_every == 0 or self.step == cfg.steps:
                 result.sample_grid = self.write_samples()

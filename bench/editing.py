@@ -1,0 +1,82 @@
+"""Measure one editing step (G forward + constraints + backward + Adam) against the number of starts.
+
+    python bench/editing.py [--device cpu] [--model models/landscape64] [--write]
+
+A held-out world scene is projected (encoder), then a color stroke across its sky and a sketch
+stroke across its middle are rasterized and the editor runs; the median milliseconds per
+iteration over 30 iterations (after 5 warm-up ones) is reported for 1, 16 and 64 starts.
+--write records the rows in bench/RESULTS.md (replacing earlier rows of this script).
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+from datetime import date
+from itertools import islice
+
+import numpy as np
+import torch
+from results import machine, record
+
+from igan_app import imaging
+from igan_app.device import describe, pick_device
+from igan_app.engine.constraints import Constraints
+from igan_app.engine.editing import EditConfig, edit
+from igan_app.engine.frame import Frame
+from igan_app.engine.strokes import Stroke, StrokeSet, rasterize
+from igan_app.training.data import world_scenes
+from igan_app.training.metrics import HELD_OUT_SEED
+from igan_app.zoo.checkpoint import load_checkpoint
+
+MARKER = "bench/editing.py"
+WARM_UP, MEASURED = 5, 30
+
+
+def strokes(side: int) -> StrokeSet:
+    sky = Stroke("color", ((0.1 * side, 0.15 * side), (0.9 * side, 0.15 * side)), 0.1 * side,
+                 (240, 150, 90))
+    ridge = Stroke("sketch", ((0.1 * side, 0.5 * side), (0.5 * side, 0.35 * side),
+                              (0.9 * side, 0.5 * side)), 0.02 * side)
+    return StrokeSet((side, side), (sky, ridge))
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--model", default="models/landscape64")
+    parser.add_argument("--device", default="cpu")
+    parser.add_argument("--starts", default="1,16,64")
+    parser.add_argument("--write", action="store_true", help="record the rows in RESULTS.md")
+    args = parser.parse_args()
+
+    device = pick_device(args.device)
+    manifold = load_checkpoint(args.model, expected_kind="dcgan-manifold", device=device).model
+    r = manifold.resolution
+    scene = world_scenes(1, r, first_seed=HELD_OUT_SEED).images[0]
+    with torch.no_grad():
+        anchor = manifold.encoder(imaging.to_tensor(scene, device))
+        current = imaging.to_uint8(manifold.generator(anchor)[0].cpu())
+    targets = rasterize(strokes(r), Frame((r, r), (0, 0, r, r), r), current=current)
+    constraints = Constraints(targets, device)
+
+    command = f"python bench/editing.py --device {args.device}"
+    where = f"{machine()}; {describe(device)}"
+    lines = []
+    for starts in (int(s) for s in args.starts.split(",")):
+        config = EditConfig(starts=starts, keep=min(8, starts), iterations=WARM_UP + MEASURED)
+        steps = list(islice(edit(manifold, anchor, constraints.cost, config), WARM_UP, None))
+        if device.type == "cuda":
+            torch.cuda.synchronize()
+        ms = statistics.median(step.ms for step in steps)
+        result = f"{ms:.1f} ms per step ({1000 / ms:.0f} steps/s)"
+        what = f"edit step at {r}², {starts} starts (color + sketch strokes)"
+        print(f"{what}: {result}")
+        lines.append(f"| {what} | {result} | `{command}` | {where} | {date.today()} |")
+    if args.write:
+        record(lines, MARKER)
+    return 0
+
+
+if __name__ == "__main__":
+    np.set_printoptions(precision=3)
+    raise SystemExit(main())
