@@ -24,7 +24,8 @@ from igan_app.device import describe, pick_device
 from igan_app.engine.constraints import Constraints
 from igan_app.engine.editing import EditConfig, edit
 from igan_app.engine.frame import Frame
-from igan_app.engine.strokes import Stroke, StrokeSet, rasterize
+from igan_app.engine.rasterize import rasterize
+from igan_app.engine.strokes import Stroke, StrokeSet
 from igan_app.training.data import world_scenes
 from igan_app.training.metrics import HELD_OUT_SEED
 from igan_app.zoo.checkpoint import load_checkpoint
@@ -57,7 +58,7 @@ def main() -> int:
         anchor = manifold.encoder(imaging.to_tensor(scene, device))
         current = imaging.to_uint8(manifold.generator(anchor)[0].cpu())
     targets = rasterize(strokes(r), Frame((r, r), (0, 0, r, r), r), current=current)
-    constraints = Constraints(targets, device)
+    constraints = Constraints(targets, device, keep=current)
 
     command = f"python bench/editing.py --device {args.device}"
     where = f"{machine()}; {describe(device)}"

@@ -9,6 +9,7 @@ the functions that need it, so `igan --help` does not pay for it.
 from __future__ import annotations
 
 import contextlib
+import io
 import os
 import stat
 import struct
@@ -98,6 +99,29 @@ def read_image(path: PathLike, *, max_pixels: int | None = None) -> np.ndarray:
     """
     with _open(path, max_pixels) as im:
         return _to_rgb(_decode(im, path), path)
+
+
+def read_rgba(path: PathLike, *, max_pixels: int | None = None) -> tuple[np.ndarray, bool]:
+    """Read an image file as RGBA uint8 of shape (H, W, 4), C-contiguous, EXIF orientation
+    applied, and whether the file has transparency (an alpha channel, or a transparent palette
+    entry or color); without it, alpha is 255 everywhere.
+
+    Nothing is composited: the color under a transparent pixel is kept. Same formats, pixel limit
+    and errors as `read_image`.
+    """
+    with _open(path, max_pixels) as im:
+        return _to_rgba(_decode(im, path), path)
+
+
+def decode_rgba(data: bytes, name: str, *,
+                max_pixels: int | None = None) -> tuple[np.ndarray, bool]:
+    """`read_rgba` for the bytes of an image file held in memory; errors are ImageError naming
+    `name` (what the bytes are called in the caller's terms, e.g. a field of a file)."""
+    limit = _pixel_limit(max_pixels)
+    if not data:
+        raise ImageError(name, "empty (0 bytes)")
+    with _open_header(io.BytesIO(data), name, limit) as im:
+        return _to_rgba(_decode(im, name), name)
 
 
 def image_size(path: PathLike) -> tuple[int, int]:
@@ -255,6 +279,13 @@ def write_palette_png(path: PathLike, indices: np.ndarray, palette: np.ndarray) 
     _write_atomic(path, lambda f: im.save(f, format="PNG"))
 
 
+def write_text_atomic(path: PathLike, text: str) -> None:
+    """Write `text` as UTF-8 to `path`, atomically: parent folders are created, and on failure
+    the target is left untouched and no temporary file remains."""
+    data = text.encode("utf-8")
+    _write_atomic(path, lambda f: f.write(data))
+
+
 def to_tensor(
     images: np.ndarray | Sequence[np.ndarray], device: torch.device | str | None = None
 ) -> torch.Tensor:
@@ -298,9 +329,7 @@ def to_uint8(tensor: torch.Tensor) -> np.ndarray:
 @contextlib.contextmanager
 def _open(path: PathLike, max_pixels: int | None) -> Iterator[Image.Image]:
     """Open lazily (header only), refusing bad files; `max_pixels` 0 means no limit."""
-    limit = max_pixels_default() if max_pixels is None else max_pixels
-    if limit < 0:
-        raise ValueError(f"max_pixels must be a number of pixels >= 0 (0: no limit), got {limit}")
+    limit = _pixel_limit(max_pixels)
     try:
         info = os.stat(path)
     except FileNotFoundError:
@@ -311,30 +340,49 @@ def _open(path: PathLike, max_pixels: int | None) -> Iterator[Image.Image]:
         raise ImageError(path, "is a folder, not an image file")
     if info.st_size == 0:
         raise ImageError(path, "empty file (0 bytes)")
+    with _open_header(path, path, limit) as im:
+        yield im
+
+
+def _pixel_limit(max_pixels: int | None) -> int:
+    limit = max_pixels_default() if max_pixels is None else max_pixels
+    if limit < 0:
+        raise ValueError(f"max_pixels must be a number of pixels >= 0 (0: no limit), got {limit}")
+    return limit
+
+
+@contextlib.contextmanager
+def _open_header(source: PathLike | io.BytesIO, name: PathLike,
+                 limit: int) -> Iterator[Image.Image]:
+    """Open a file or in-memory file lazily, refusing a bad header or more than `limit` pixels
+    (0: no limit); errors name `name`."""
     try:
-        im = Image.open(path, formats=_READ_FORMATS)
+        im = Image.open(source, formats=_READ_FORMATS)
     except UnidentifiedImageError:
-        raise ImageError(path, _unidentified_reason(path)) from None
+        raise ImageError(name, _unidentified_reason(source)) from None
     except PermissionError:
-        raise ImageError(path, "cannot be read (permission denied)") from None
+        raise ImageError(name, "cannot be read (permission denied)") from None
     except Image.DecompressionBombError as exc:  # only if someone restored Pillow's guard
-        raise ImageError(path, f"too many pixels ({exc})") from None
+        raise ImageError(name, f"too many pixels ({exc})") from None
     except _DECODE_ERRORS as exc:
-        raise ImageError(path, f"corrupt image header ({exc})") from None
+        raise ImageError(name, f"corrupt image header ({exc})") from None
     with im:
         width, height = im.size
         if limit and width * height > limit:
             raise ImageError(
-                path,
+                name,
                 f"{width}x{height} is {width * height:,} pixels, above the "
                 f"limit of {limit:,} pixels (see max_pixels / {MAX_PIXELS_ENV})",
             )
         yield im
 
 
-def _unidentified_reason(path: PathLike) -> str:
-    with open(path, "rb") as f:
-        head = f.read(16)
+def _unidentified_reason(source: PathLike | io.BytesIO) -> str:
+    if isinstance(source, io.BytesIO):
+        head = source.getvalue()[:16]
+    else:
+        with open(source, "rb") as f:
+            head = f.read(16)
     for magic, name in _SIGNATURES.items():
         if head.startswith(magic) and (name != "WebP" or head[8:12] == b"WEBP"):
             return f"corrupt {name} header (the file starts like a {name} image)"
@@ -369,12 +417,20 @@ def _to_rgb(im: Image.Image, path: PathLike) -> np.ndarray:
         wide = np.clip(np.asarray(im).astype(np.int64), 0, 65535)
         gray = ((wide * 255 + 32767) // 65535).astype(np.uint8)  # round(v / 257)
         return np.repeat(gray[..., None], 3, axis=2)
-    if im.mode in _ALPHA_MODES or "transparency" in im.info:
+    if _has_alpha(im):
         rgba = np.asarray(_convert(im, "RGBA", path)).astype(np.uint16)
         alpha = rgba[..., 3:]
         blended = (rgba[..., :3] * alpha + 255 * (255 - alpha) + 127) // 255
         return blended.astype(np.uint8)
     return np.array(im if im.mode == "RGB" else _convert(im, "RGB", path))
+
+
+def _to_rgba(im: Image.Image, path: PathLike) -> tuple[np.ndarray, bool]:
+    return np.array(_convert(im, "RGBA", path)), _has_alpha(im)
+
+
+def _has_alpha(im: Image.Image) -> bool:
+    return im.mode in _ALPHA_MODES or "transparency" in im.info
 
 
 def _convert(im: Image.Image, mode: str, path: PathLike) -> Image.Image:

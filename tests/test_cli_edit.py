@@ -132,3 +132,24 @@ def test_morph_writes_gif_and_frames(photo, tmp_path):
     assert first.shape == (64, 64, 3)
     code, _, err = _main("morph", photo, tmp_path / "b.png", "--out", tmp_path / "m.avi")
     _one_line_error(code, err, "m.avi")
+
+
+def test_demo_runs_every_journey_on_the_shipped_assets(tmp_path):
+    from igan_app.cli_edit import assets_dir
+
+    code, out, err = _main("demo", "--out", tmp_path, "--quick")
+    assert code == 0, err
+    assets = assets_dir()
+    pairs = {"valley_sunset.png": assets / "demo" / "valley.png",
+             "dune_overcast.jpg": assets / "photos" / "dune.jpg",
+             "storm_clearing.jpg": assets / "photos" / "storm.jpg"}
+    for result, source in pairs.items():
+        edited, original = imaging.read_image(tmp_path / result), imaging.read_image(source)
+        assert edited.shape == original.shape
+        assert np.abs(edited.astype(int) - original).mean() > 0.5, result
+    assert (tmp_path / "morph.gif").stat().st_size > 0
+    index = (tmp_path / "index.html").read_text()
+    for name in ("valley_sunset.png", "valley_sunset_candidates.png", "dune_compare.png",
+                 "morph.gif"):
+        assert f'src="{name}"' in index and (tmp_path / name).is_file()
+    assert "demo finished" in out

@@ -22,14 +22,17 @@ from igan_app.imaging import (
     DEFAULT_MAX_PIXELS,
     IMAGE_SUFFIXES,
     ImageError,
+    decode_rgba,
     image_size,
     max_pixels_default,
     read_image,
     read_label_source,
+    read_rgba,
     to_tensor,
     to_uint8,
     write_image,
     write_palette_png,
+    write_text_atomic,
 )
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -185,6 +188,33 @@ def test_rgb_color_key_transparency_becomes_white(tmp_path: Path) -> None:
     assert read_image(tmp_path / "key.png")[0].tolist() == [[255, 255, 255], [40, 50, 60]]
 
 
+def test_rgba_is_read_with_its_alpha_not_composited(tmp_path: Path) -> None:
+    pixels = _noise(5, 6, 4)
+    pixels[0, 0, 3] = 0  # a transparent pixel keeps its color
+    write_image(tmp_path / "a.png", pixels)
+    back, has_alpha = read_rgba(tmp_path / "a.png")
+    assert has_alpha and back.dtype == np.uint8 and back.shape == (5, 6, 4)
+    assert back.flags.c_contiguous and back.flags.writeable
+    np.testing.assert_array_equal(back, pixels)
+    # The same from the file's bytes in memory.
+    again, has_alpha = decode_rgba((tmp_path / "a.png").read_bytes(), "layer")
+    assert has_alpha
+    np.testing.assert_array_equal(again, pixels)
+
+
+def test_rgba_of_a_file_without_transparency_is_opaque(tmp_path: Path) -> None:
+    pixels = _noise(4, 7)
+    write_image(tmp_path / "rgb.png", pixels)
+    back, has_alpha = read_rgba(tmp_path / "rgb.png")
+    assert not has_alpha
+    np.testing.assert_array_equal(back[..., :3], pixels)
+    assert (back[..., 3] == 255).all()
+    # A transparent color key counts as transparency.
+    Image.fromarray(pixels).save(tmp_path / "key.png", transparency=tuple(pixels[0, 0].tolist()))
+    back, has_alpha = read_rgba(tmp_path / "key.png")
+    assert has_alpha and back[0, 0, 3] == 0
+
+
 def test_cmyk_jpeg_is_converted_to_rgb(tmp_path: Path) -> None:
     rgb = np.zeros((16, 32, 3), np.uint8)
     rgb[:, :16] = (200, 30, 60)
@@ -279,7 +309,7 @@ def test_image_error_carries_path_and_reason(tmp_path: Path) -> None:
     assert (copy.path, copy.reason, str(copy)) == (error.path, error.reason, str(error))
 
 
-@pytest.mark.parametrize("reader", [read_image, read_label_source, image_size])
+@pytest.mark.parametrize("reader", [read_image, read_label_source, image_size, read_rgba])
 def test_missing_empty_and_non_image_files(tmp_path: Path, reader) -> None:
     _raises(tmp_path / "missing.png", "missing.png", "not found", reader=reader)
     (tmp_path / "empty.jpg").write_bytes(b"")
@@ -320,6 +350,19 @@ def test_truncated_and_corrupt_png_are_refused(tmp_path: Path) -> None:
     broken_crc[29] ^= 0xFF  # inside the IHDR checksum
     (tmp_path / "crc.png").write_bytes(bytes(broken_crc))
     _raises(tmp_path / "crc.png", "crc.png", "corrupt PNG")
+    _raises(tmp_path / "half.png", "half.png", "truncated", reader=read_rgba)
+
+
+def test_corrupt_bytes_raise_an_image_error_naming_them(tmp_path: Path) -> None:
+    write_image(tmp_path / "whole.png", _noise(64, 64, 4))
+    data = (tmp_path / "whole.png").read_bytes()
+    cases = [(data[: len(data) // 2], "truncated"), (data[:40], "corrupt PNG header"),
+             (b"", "empty"), (b"not a picture", "not an image")]
+    for bad, reason in cases:
+        with pytest.raises(ImageError, match=rf'^"png" field: .*{reason}'):
+            decode_rgba(bad, '"png" field')
+    with pytest.raises(ImageError, match="above the limit of 100 pixels"):
+        decode_rgba(data, "layer", max_pixels=100)
 
 
 @pytest.mark.parametrize("reader", [read_image, read_label_source])
@@ -406,6 +449,14 @@ def test_write_creates_folders_and_replaces_with_normal_permissions(tmp_path: Pa
         plain = tmp_path / "plain"
         plain.write_bytes(b"")
         assert stat.S_IMODE(target.stat().st_mode) == stat.S_IMODE(plain.stat().st_mode)
+
+
+def test_text_is_written_atomically(tmp_path: Path) -> None:
+    target = tmp_path / "edit" / "strokes.json"
+    write_text_atomic(target, "{}\n")
+    write_text_atomic(target, '{"name": "Zoë"}\n')  # replaces the file in place
+    assert target.read_text(encoding="utf-8") == '{"name": "Zoë"}\n'
+    assert os.listdir(target.parent) == ["strokes.json"]  # no temporary file left
 
 
 def test_write_refuses_bad_suffixes_and_arrays(tmp_path: Path) -> None:

@@ -1,6 +1,6 @@
 """How far generated images are from what the strokes ask: iGAN's color and sketch costs.
 
-Both costs are per image, differentiable, and built once from `strokes.Targets`:
+Both costs are per image, differentiable, and built once from `rasterize.Targets`:
 - color: the squared error of the pixels under the color mask, averaged over the mask (iGAN's
   mean squared error "normalized by the mask area"), so a small stroke weighs as much as a big one;
 - sketch: the squared L2 distance between the HOG-like edge features (`edge_features`: 8
@@ -15,12 +15,15 @@ from __future__ import annotations
 import functools
 import math
 
+import cv2
+import numpy as np
 import torch
 import torch.nn.functional as F
 
-from igan_app.engine.strokes import Targets
+from igan_app.engine.rasterize import Targets
 
 SKETCH_WEIGHT = 0.2
+KEEP_WEIGHT = 1.0
 ORIENTATIONS = 8  # unsigned gradient orientations over [0, π)
 CELLS = 8  # cells per side: iGAN's 8-pixel cells at 64 px
 # Per-cell normalization floor, in the features' unit (the contrast of an edge that crosses the
@@ -127,6 +130,11 @@ def edge_features(gray: torch.Tensor, cell: int) -> torch.Tensor:
     return windows / norm
 
 
+def keep_margin(resolution: int) -> int:
+    """Pixels around the strokes left free to change with them: 8 at 64 px."""
+    return max(2, resolution // 8)
+
+
 def cell_weights(mask: torch.Tensor, cell: int) -> torch.Tensor:
     """(N, 1, H, W) mask → (N, 1, H / cell, W / cell): the most of the mask in each cell's window,
     so every cell the mask touches counts fully."""
@@ -136,15 +144,21 @@ def cell_weights(mask: torch.Tensor, cell: int) -> torch.Tensor:
 class Constraints:
     """The costs of one set of targets, for batches of generated images.
 
-    targets: from `strokes.rasterize`; device: where the images will be (None: the CPU);
+    targets: from `rasterize.rasterize`; device: where the images will be (None: the CPU);
     sketch_weight: the sketch term's weight relative to color.
+    keep: the picture before the edit, uint8 (r, r, 3) (None: no keep term); keep_weight: weight
+    of a masked pixel L2 towards it away from the strokes (beyond `keep_margin(r)` pixels). iGAN
+    has only the pull in latent space, and on this manifold a sky painted orange brought a dusk
+    ground with it; this term asks for the change where the strokes are and little elsewhere.
     Everything about the targets (their edge features, the masked pixels) is computed here once.
     """
 
     def __init__(self, targets: Targets, device: torch.device | str | None = None,
-                 sketch_weight: float = SKETCH_WEIGHT) -> None:
+                 sketch_weight: float = SKETCH_WEIGHT, keep: np.ndarray | None = None,
+                 keep_weight: float = KEEP_WEIGHT) -> None:
         self.resolution = r = targets.resolution
         self.sketch_weight = float(sketch_weight)
+        self.keep_weight = float(keep_weight)
         self.cell = cell_size(r)
 
         def tensor(array) -> torch.Tensor:
@@ -166,6 +180,23 @@ class Constraints:
         self._sketch_target = features[:, :, self._cell_index]  # (1, 8, M)
         self._cell_total = self._cell_weight.sum()
 
+        # Keep: the pixels far from every stroke, towards the picture before the edit.
+        self._keep_index = torch.zeros(0, dtype=torch.long, device=device)
+        if keep is not None and self.keep_weight > 0:
+            if keep.shape != (r, r, 3) or keep.dtype != np.uint8:
+                raise ValueError(f"keep must be a uint8 ({r}, {r}, 3) picture, got "
+                                 f"{keep.dtype} {keep.shape}")
+            asked = np.maximum(targets.color_mask[0], targets.sketch_mask[0])
+            near = cv2.dilate((asked > 0).astype(np.uint8), np.ones((3, 3), np.uint8),
+                              iterations=keep_margin(r))
+            self._keep_index = torch.from_numpy(np.flatnonzero(near == 0)).to(device)
+            picture = torch.from_numpy(keep.astype(np.float32) / 127.5 - 1).to(device)
+            self._keep_target = picture.permute(2, 0, 1).flatten(1)[None][:, :, self._keep_index]
+
+    @property
+    def has_keep(self) -> bool:
+        return self._keep_index.numel() > 0
+
     @property
     def has_color(self) -> bool:
         return self._color_index.numel() > 0
@@ -179,8 +210,8 @@ class Constraints:
         return not (self.has_color or self.has_sketch)
 
     def terms(self, images: torch.Tensor) -> dict[str, torch.Tensor]:
-        """Each weighted term for (N, 3, r, r) images in [-1, 1]: {"color": (N,), "sketch": (N,)};
-        they add up to `cost`, and a term with nothing to compare is 0."""
+        """Each weighted term for (N, 3, r, r) images in [-1, 1]: {"color": (N,), "sketch": (N,),
+        "keep": (N,)}; they add up to `cost`, and a term with nothing to compare is 0."""
         r = self.resolution
         if images.ndim != 4 or images.shape[1:] != (3, r, r):
             raise ValueError(f"expected images of shape (N, 3, {r}, {r}), got "
@@ -190,7 +221,7 @@ class Constraints:
                              f"on {images.device}; build Constraints with device=")
         images = images.float()  # half precision would lose the small epsilons
         zero = images.new_zeros(images.shape[0])
-        color = sketch = zero
+        color = sketch = keep = zero
         if self.has_color:
             pixels = images.flatten(2)[:, :, self._color_index]  # (N, 3, K)
             error = (pixels - self._color_target).pow(2) * self._color_weight
@@ -200,11 +231,14 @@ class Constraints:
             difference = features[:, :, self._cell_index] - self._sketch_target  # (N, 8, M)
             per_cell = difference.pow(2).sum(1) * self._cell_weight
             sketch = self.sketch_weight * per_cell.sum(1) / self._cell_total
-        return {"color": color, "sketch": sketch}
+        if self.has_keep:
+            pixels = images.flatten(2)[:, :, self._keep_index]
+            keep = self.keep_weight * (pixels - self._keep_target).pow(2).mean((1, 2))
+        return {"color": color, "sketch": sketch, "keep": keep}
 
     def cost(self, images: torch.Tensor) -> torch.Tensor:
         """The total cost of each image: (N,)."""
         terms = self.terms(images)
-        return terms["color"] + terms["sketch"]
+        return terms["color"] + terms["sketch"] + terms["keep"]
 
     __call__ = cost

@@ -14,7 +14,8 @@ from igan_app.engine.constraints import (
     grayscale,
 )
 from igan_app.engine.frame import Frame
-from igan_app.engine.strokes import Stroke, StrokeSet, Targets, rasterize
+from igan_app.engine.rasterize import Targets, rasterize
+from igan_app.engine.strokes import Stroke, StrokeSet
 
 pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
@@ -140,9 +141,9 @@ def test_terms_add_up_to_the_cost():
     constraints = Constraints(_targets(COLOR, VERTICAL))
     images = _random(5)
     terms = constraints.terms(images)
-    assert set(terms) == {"color", "sketch"}
+    assert set(terms) == {"color", "sketch", "keep"}
     assert all(value.shape == (5,) for value in terms.values())
-    torch.testing.assert_close(terms["color"] + terms["sketch"], constraints.cost(images))
+    torch.testing.assert_close(sum(terms.values()), constraints.cost(images))
     torch.testing.assert_close(constraints(images), constraints.cost(images))
 
 
@@ -167,3 +168,37 @@ def test_other_resolutions():
     constraints = Constraints(targets)
     images = torch.from_numpy(np.zeros((2, 3, 32, 32), np.float32))
     assert constraints.cost(images).shape == (2,) and cell_size(32) == 4
+
+
+# --- keep -------------------------------------------------------------------------------------
+
+def _picture(seed: int) -> np.ndarray:
+    return np.random.default_rng(seed).integers(0, 256, (64, 64, 3), dtype=np.uint8)
+
+
+def test_keep_term_asks_for_the_old_picture_only_away_from_the_strokes():
+    targets = _targets(COLOR)  # model rows 29-34
+    before = _picture(1)
+    constraints = Constraints(targets, keep=before, keep_weight=1.0)
+    assert constraints.has_keep
+    old = torch.from_numpy(before.astype(np.float32) / 127.5 - 1).permute(2, 0, 1)[None]
+    assert constraints.terms(old)["keep"].item() == pytest.approx(0.0, abs=1e-6)
+    changed_near = old.clone()
+    changed_near[:, :, 24:40, 12:52] = 0.9  # the stroke (x 16-48) and its margin (8 px at 64)
+    assert constraints.terms(changed_near)["keep"].item() == pytest.approx(0.0, abs=1e-6)
+    changed_far = old.clone()
+    changed_far[:, :, :10] = 0.9
+    far = constraints.terms(changed_far)["keep"].item()
+    assert far > 0.01
+    twice = Constraints(targets, keep=before, keep_weight=2.0).terms(changed_far)["keep"].item()
+    assert twice == pytest.approx(2 * far, rel=1e-5)
+    terms = constraints.terms(changed_far)
+    torch.testing.assert_close(constraints.cost(changed_far), sum(terms.values()))
+
+
+def test_keep_term_is_off_without_a_picture_or_weight():
+    targets = _targets(COLOR)
+    assert not Constraints(targets).has_keep
+    assert not Constraints(targets, keep=_picture(2), keep_weight=0.0).has_keep
+    with pytest.raises(ValueError, match="keep must be a uint8"):
+        Constraints(targets, keep=np.zeros((32, 32, 3), np.uint8))
