@@ -8,9 +8,11 @@
 2. Sequence: a 256 px scene and its 64 px frame, 9 frames along a 4 px displacement and a
    channel-mixing color change; EPE of the accumulated positions and PSNR of the transferred
    photo against the photo warped and recolored by the true change, with and without refining.
-3. Speed: `transfer` of one step (flow, color fit, application, feathered paste) onto photos
-   of 1, 12 and 24 MP (the box is the whole photo), median ms, and the peak memory it adds
-   (RSS growth in a fresh process; the returned photo is included).
+3. Speed: `transfer` of one step (flow, color fit, application) onto 4:3 photos of 1, 12 and
+   24 MP, median ms, and the peak memory it adds (RSS growth in a fresh process; the returned
+   photo is included). The box is the whole photo, or the centre square ("square box"): then
+   the default spread carries the change over the rest of the photo, and spread 0 (the change
+   only in the box, feathered) shows what the spread costs.
 --write records the rows in bench/RESULTS.md (replacing earlier rows of this script).
 """
 
@@ -28,8 +30,10 @@ import cv2
 import numpy as np
 from results import machine, record
 
+from igan_app.engine.edit_field import accumulate, apply_field
 from igan_app.engine.flow import FLOW_METHODS, estimate_flow, pixel_grid
-from igan_app.engine.transfer import accumulate, apply_field, transfer
+from igan_app.engine.spread import DEFAULT_SPREAD
+from igan_app.engine.transfer import transfer
 from igan_app.world.render import render
 
 MARKER = "bench/transfer.py"
@@ -124,21 +128,28 @@ def sequence_rows(scenes: int, steps: int = 8) -> list[tuple[str, str]]:
     return rows
 
 
-def measure_one(megapixels: float, mode: str, repeats: int) -> dict:
-    """Run in a fresh process: time `transfer` on a photo of this size, and its peak memory."""
+def measure_one(megapixels: float, mode: str, repeats: int, square: bool = False,
+                spread: float | None = None) -> dict:
+    """Run in a fresh process: time `transfer` on a photo of this size, and its peak memory.
+
+    square: the box is the photo's centre square instead of the whole photo; spread: passed on
+    to `transfer` (None: its default)."""
     width = round(math.sqrt(megapixels * 1e6 * 4 / 3))
     height = round(megapixels * 1e6 / width)
     scene = render(FIRST_SEED, 512)[0]
     photo = cv2.resize(scene, (width, height), interpolation=cv2.INTER_LINEAR)
-    first = cv2.resize(photo, (64, 64), interpolation=cv2.INTER_AREA)
+    left = (width - height) // 2 if square else 0
+    box = (left, 0, left + height, height) if square else (0, 0, width, height)
+    first = cv2.resize(photo[:, box[0]:box[2]], (64, 64), interpolation=cv2.INTER_AREA)
     frames = [first, recolor(warp(first, smooth_field(64, 2.0, 0)), 1.0)]
+    options = {} if spread is None else {"spread": spread}
     transfer(photo[:256, :256].copy(), (0, 0, 256, 256), frames)  # warm-up, small
     _reset_peak()
     before = _status_mb("VmRSS")
     times = []
     for _ in range(repeats):
         start = time.perf_counter()
-        result = transfer(photo, (0, 0, width, height), frames, mode)
+        result = transfer(photo, box, frames, mode, **options)
         times.append(time.perf_counter() - start)
         del result
     peak = _status_mb("VmHWM")
@@ -170,14 +181,24 @@ def _status_mb(key: str) -> float:
 
 def speed_rows(repeats: int) -> list[tuple[str, str]]:
     rows = []
-    for megapixels, mode in ((1, "both"), (12, "both"), (24, "both"), (12, "color"),
-                             (12, "motion")):
-        out = subprocess.run([sys.executable, __file__, "--measure", str(megapixels),
-                              "--mode", mode, "--repeats", str(repeats)],
-                             capture_output=True, text=True, check=True)
+    for megapixels, mode, square, spread in (
+            (1, "both", False, None), (12, "both", False, None), (24, "both", False, None),
+            (12, "color", False, None), (12, "motion", False, None),
+            (12, "both", True, None), (12, "both", True, 0.0), (24, "both", True, None)):
+        command = [sys.executable, __file__, "--measure", str(megapixels), "--mode", mode,
+                   "--repeats", str(repeats)]
+        if square:
+            command.append("--square")
+        if spread is not None:
+            command += ["--spread", str(spread)]
+        out = subprocess.run(command, capture_output=True, text=True, check=True)
         m = json.loads(out.stdout.strip().splitlines()[-1])
         result = f"{m['ms']:.0f} ms, peak +{m['peak_mb']:.0f} MB (photo {m['photo_mb']:.0f} MB)"
-        rows.append((f"transfer one step, {mode}, {megapixels} MP photo ({m['size']})", result))
+        box = ""
+        if square:
+            box = f", square box, spread {DEFAULT_SPREAD if spread is None else spread:g}"
+        rows.append((f"transfer one step, {mode}, {megapixels} MP photo ({m['size']}){box}",
+                     result))
     return rows
 
 
@@ -188,10 +209,13 @@ def main() -> int:
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--measure", type=float, help=argparse.SUPPRESS)
     parser.add_argument("--mode", default="both", help=argparse.SUPPRESS)
+    parser.add_argument("--square", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--spread", type=float, default=None, help=argparse.SUPPRESS)
     parser.add_argument("--write", action="store_true", help="record the rows in bench/RESULTS.md")
     args = parser.parse_args()
     if args.measure:
-        print(json.dumps(measure_one(args.measure, args.mode, args.repeats)))
+        print(json.dumps(measure_one(args.measure, args.mode, args.repeats, args.square,
+                                     args.spread)))
         return 0
     rows = flow_rows(args.pairs) + sequence_rows(args.scenes) + speed_rows(args.repeats)
     command = f"python bench/transfer.py --pairs {args.pairs} --scenes {args.scenes}"

@@ -46,6 +46,12 @@ def add_commands(commands: argparse._SubParsersAction) -> None:
                       "chosen candidate as PNGs into this folder")
     edit.add_argument("--mode", default="both", choices=("color", "motion", "both"),
                       help="what the transfer carries onto the photo (default both)")
+    edit.add_argument("--spread", type=float, default=None,
+                      help="how far beyond the region the change reaches, as a fraction of the "
+                      "region's side, fading out (default 1; 0 keeps it inside the region)")
+    edit.add_argument("--keep-weight", type=float, default=None,
+                      help="how strongly the picture away from the strokes is kept as it was "
+                      "(default 1; 0: only the latent pull, as in iGAN)")
     edit.add_argument("--edit-starts", type=positive, default=16,
                       help="latents optimized against the strokes (default 16)")
     edit.add_argument("--keep", type=positive, default=8, help="candidates kept (default 8)")
@@ -238,7 +244,8 @@ def _edit(args: argparse.Namespace) -> int:
     if targets.is_empty:
         raise CommandError(f"{args.strokes or args.color_layer}: every stroke lies outside the "
                            f"region the model sees {frame.box}")
-    constraints = Constraints(targets, device, keep=recon)
+    keep = {} if args.keep_weight is None else {"keep_weight": args.keep_weight}
+    constraints = Constraints(targets, device, keep=recon, **keep)
     config = EditConfig(starts=args.edit_starts, keep=min(args.keep, args.edit_starts),
                         iterations=args.iterations, seed=args.seed)
     step = None
@@ -251,7 +258,8 @@ def _edit(args: argparse.Namespace) -> int:
     path = interpolate(projection.latent, chosen, args.transfer_frames)
     generated = [imaging.to_uint8(x) for x in render_path(manifold, path).cpu()]
     moved = time.perf_counter()
-    edited = transfer(photo, frame.box, generated, args.mode)
+    spread = {} if args.spread is None else {"spread": args.spread}
+    edited = transfer(photo, frame.box, generated, args.mode, **spread)
     transfer_seconds = time.perf_counter() - moved
     imaging.write_image(args.out, edited)
     if args.candidates is not None:

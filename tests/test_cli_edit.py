@@ -111,8 +111,18 @@ def test_edit_with_layers_and_a_region(photo, tmp_path):
                          "20,0,140,120", "--out", tmp_path / "e.png", *FAST, *QUICK_EDIT)
     assert code == 0, err
     original, edited = imaging.read_image(photo), imaging.read_image(tmp_path / "e.png")
-    np.testing.assert_array_equal(edited[:, :20], original[:, :20])  # outside the region
-    np.testing.assert_array_equal(edited[:, 140:], original[:, 140:])
+    # The change carries on past the region's sides, fading (the transfer's spread), so there
+    # is no step where the region ends: measured 0.1 there, up to 0.7 between other columns.
+    steps = np.abs(np.diff(np.abs(edited.astype(int) - original).mean(axis=(0, 2))))
+    assert steps[[19, 139]].max() <= np.delete(steps, [19, 139]).max()
+    code, _, err = _main("edit", photo, "--color-layer", tmp_path / "c.png", "--region",
+                         "20,0,140,120", "--spread", "0", "--out", tmp_path / "inside.png",
+                         *FAST, *QUICK_EDIT)
+    assert code == 0, err
+    inside = imaging.read_image(tmp_path / "inside.png")
+    np.testing.assert_array_equal(inside[:, :20], original[:, :20])  # only the region changes
+    np.testing.assert_array_equal(inside[:, 140:], original[:, 140:])
+    assert not np.array_equal(inside[:, 20:140], original[:, 20:140])
     code, _, err = _main("edit", photo, "--color-layer", tmp_path / "c.png", "--region",
                          "20,0,200,120", "--out", tmp_path / "e.png")
     _one_line_error(code, err, "not inside")

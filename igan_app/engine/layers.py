@@ -1,9 +1,9 @@
 """PNG layers: strokes painted per pixel in an image editor, read into `Layer`s.
 
-A layer is an image of the photo's size (docs/strokes.md, "PNG layers"). Color layer: every pixel
-with alpha > 0 asks for its RGB. Sketch layer: every opaque pixel that is dark is a line. The same
-rules read layer files (`read_layer`, `from_layers`) and the PNGs a strokes file embeds
-(`layer_png`, `layer_from_png`, used by `strokes_file`).
+A layer is an image of the photo's size (the README, "Strokes files", "PNG layers"). Color
+layer: every pixel with alpha > 0 asks for its RGB. Sketch layer: every opaque pixel that is
+dark is a line. The same rules read layer files (`read_layer`, `from_layers`) and the PNGs a
+strokes file embeds (`layer_png`, `layer_from_png`, used by `strokes_file`).
 """
 
 from __future__ import annotations

@@ -14,8 +14,8 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
+from igan_app.engine.edit_field import EditField, accumulate, apply_field
 from igan_app.engine.flow import DEFAULT_FLOW_METHOD
-from igan_app.engine.transfer import EditField, accumulate, apply_field
 
 
 @dataclass(frozen=True)

@@ -7,8 +7,8 @@ A `StrokeSet` holds them in drawing order: a later item paints over an earlier o
 removes what was drawn before it, of every kind.
 
 Around this module: `strokes_file` reads and writes the JSON file format ("igan-strokes/1",
-docs/strokes.md) behind `StrokeSet.from_json`, `to_json` and `save`; `layers` reads layers from
-PNG files; `rasterize` turns a StrokeSet into `Targets` at the model's resolution through a
+the README, "Strokes files") behind `StrokeSet.from_json`, `to_json` and `save`; `layers`
+reads layers from PNG files; `rasterize` turns a StrokeSet into `Targets` at the model's resolution through a
 `Frame`, and the costs that compare generated images with those targets live in `constraints`.
 """
 

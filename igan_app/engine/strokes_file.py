@@ -1,5 +1,5 @@
-"""The strokes file, "igan-strokes/1" (documented in docs/strokes.md): JSON to and from a
-`StrokeSet`, which offers this module as `to_json`, `from_json` and `save`.
+"""The strokes file, "igan-strokes/1" (documented in the README, "Strokes files"): JSON to and
+from a `StrokeSet`, which offers this module as `to_json`, `from_json` and `save`.
 
 Reading validates every field and raises one `StrokesError` whose message names the file, the
 item and the problem. Layers are held as base64 PNGs (see `layers.layer_png`).

@@ -12,7 +12,8 @@ import cv2
 import numpy as np
 import pytest
 
-from igan_app.engine import transfer as transfer_module
+from igan_app.engine import edit_field as edit_field_module
+from igan_app.engine import spread as spread_module
 from igan_app.engine.flow import (
     apply_affine,
     estimate_flow,
@@ -21,9 +22,11 @@ from igan_app.engine.flow import (
     pixel_grid,
 )
 from igan_app.engine.transfer import (
+    MODES,
     EditField,
     accumulate,
     apply_field,
+    apply_to_photo,
     paste_region,
     transfer,
 )
@@ -173,7 +176,7 @@ def test_strips_give_the_same_result_as_one_piece(photo, shift, monkeypatch):
     frames = [shrink(photo), recolor(warp(shrink(photo), shift))]
     *_, field = accumulate(frames)
     whole = apply_field(photo, field)
-    monkeypatch.setattr(transfer_module, "STRIP_BYTES", 7 * PHOTO * 48)  # 7-row strips
+    monkeypatch.setattr(edit_field_module, "STRIP_BYTES", 7 * PHOTO * 48)  # 7-row strips
     np.testing.assert_array_equal(apply_field(photo, field), whole)
 
 
@@ -212,6 +215,130 @@ def test_color_mode_keeps_edges_and_motion_mode_keeps_colors():
     assert abs(edge_column(only_moved) - (edge + 12)) <= 2  # 3 model pixels are 12 photo pixels
     flat = only_moved[40:-40, edge + 40 :]
     np.testing.assert_array_equal(flat, np.broadcast_to(np.uint8([200, 170, 90]), flat.shape))
+
+
+# --- beyond the box -----------------------------------------------------------------------------
+
+WIDE_BOX = (128, 0, 256, 128)  # the centre square of a 384×128 photo: 128 pixels on each side
+
+
+@pytest.fixture(scope="module")
+def wide_photo() -> np.ndarray:
+    return render(SEED, (128, 384))[0]
+
+
+@pytest.fixture(scope="module")
+def recolored_frames(wide_photo) -> list[np.ndarray]:
+    region = wide_photo[:, 128:256]
+    return [shrink(region), recolor(shrink(region))]
+
+
+def share_of_change(result: np.ndarray, photo: np.ndarray, full: np.ndarray) -> np.ndarray:
+    """Per column, how much of the change photo → full `result` made (least squares fit)."""
+    done, whole = result.astype(float) - photo, full.astype(float) - photo
+    return (done * whole).sum(axis=(0, 2)) / (whole * whole).sum(axis=(0, 2))
+
+
+def change_steps(result: np.ndarray, photo: np.ndarray) -> np.ndarray:
+    """Per column x, |change(x + 1) − change(x)| averaged over the rows and channels."""
+    return np.abs(np.diff(result.astype(int) - photo, axis=1)).mean(axis=(0, 2))
+
+
+@pytest.mark.parametrize("mode", ["color", "both"])
+def test_spread_carries_a_global_color_change_beyond_the_box_fading_with_distance(
+        wide_photo, recolored_frames, mode):
+    result = transfer(wide_photo, WIDE_BOX, recolored_frames, mode, spread=1.0)  # 128 pixels
+    share = share_of_change(result, wide_photo, recolor(wide_photo))
+    assert share[128:256].min() > 0.97  # the box: all of it (measured 0.99)
+    assert share[[126, 127, 256, 257]].min() > 0.95  # just outside: nearly all (0.98-0.99)
+    assert 0.2 < share[64] < 0.8 and 0.2 < share[320] < 0.8  # half way out (0.45)
+    assert share[[0, 383]].max() < 0.01  # the spread distance away: none
+    # Less and less with distance, in bins of 4 columns (measured: never up by over 0.001).
+    left, right = share[:128].reshape(-1, 4).mean(1), share[256:].reshape(-1, 4).mean(1)
+    assert np.diff(left).min() > -0.005 and np.diff(right).max() < 0.005
+
+
+@pytest.mark.parametrize("mode", ["color", "both"])
+def test_spread_leaves_no_seam_at_the_box_edge(wide_photo, recolored_frames, mode):
+    region = wide_photo[:, 128:256]
+    size = np.abs(recolor(region).astype(int) - region).mean()  # the change: about 9 levels
+    steps = change_steps(transfer(wide_photo, WIDE_BOX, recolored_frames, mode, spread=1.0),
+                         wide_photo)
+    at_edges, elsewhere = steps[[127, 255]], np.delete(steps, [127, 255])
+    # measured: 0.1-0.2 across the box's edges, at most 0.3-0.4 between other columns
+    assert at_edges.max() <= elsewhere.max() < 0.08 * size
+    # Without the spread, the change stops at the box: in one step with no feather, over a few
+    # columns with the default feather (measured 1.0 and 0.27 of the change per column).
+    hard = transfer(wide_photo, WIDE_BOX, recolored_frames, mode, spread=0, feather=0)
+    assert change_steps(hard, wide_photo)[[127, 255]].min() > 0.8 * size
+    feathered = transfer(wide_photo, WIDE_BOX, recolored_frames, mode, spread=0)
+    assert change_steps(feathered, wide_photo).max() > 0.2 * size
+
+
+def test_spread_fades_the_motion_outside_the_box_without_tearing():
+    # Red is the column and green the row, so each pixel's color says where its content came from.
+    photo = np.zeros((96, 256, 3), np.uint8)
+    photo[..., 0] = np.arange(256)
+    photo[..., 1] = np.arange(96)[:, None]
+    photo[..., 2] = 128
+    box = (80, 0, 176, 96)  # 1.5 photo pixels a model pixel
+    # Every pixel's content came from 8 model pixels to its right: 12 photo pixels.
+    field = EditField(pixel_grid(MODEL, MODEL) + np.float32([8, 0]),
+                      EditField.identity(MODEL, MODEL).color)
+    result = apply_to_photo(photo, box, field, "motion", spread=0.5)  # over 48 pixels
+    came_from = result[..., 0].astype(int) - photo[..., 0]
+    np.testing.assert_array_equal(came_from, np.broadcast_to(came_from[:1], came_from.shape))
+    np.testing.assert_array_equal(result[..., 1:], photo[..., 1:])  # nothing moved vertically
+    row = came_from[0]
+    # The box moves by all 12, up to its right edge: what comes in there is the photo beyond it.
+    np.testing.assert_array_equal(row[80:176], 12)
+    for outward in (row[:80][::-1], row[176:]):
+        assert 10 <= outward[0] <= 12  # just outside, most of the motion (measured 12)
+        # then less and less, by at most a pixel from one pixel to the next (no tearing), and
+        # none from the spread distance on
+        assert np.all(np.diff(outward) <= 0) and np.all(np.diff(outward) >= -1)
+        assert outward[24] < 12 and np.all(outward[48:] == 0)
+
+
+def test_pixels_farther_than_the_spread_are_left_alone():
+    rng = np.random.default_rng(3)
+    photo = rng.integers(0, 256, (200, 400, 3), np.uint8)
+    box = (150, 50, 250, 150)
+    noise = rng.normal(0, 0.1, (MODEL, MODEL, 3, 4)).astype(np.float32)
+    field = EditField(pixel_grid(MODEL, MODEL) + rng.normal(0, 1.5, (MODEL, MODEL, 2)),
+                      EditField.identity(MODEL, MODEL).color + noise)
+    ys, xs = np.mgrid[0:200, 0:400]
+    distance = np.hypot(np.maximum(0, np.maximum(150 - xs, xs - 249)),
+                        np.maximum(0, np.maximum(50 - ys, ys - 149)))
+    for mode in MODES:
+        changed = np.any(apply_to_photo(photo, box, field, mode, spread=0.3) != photo, axis=-1)
+        assert 20 < distance[changed].max() <= 30  # 0.3 of the box's 100 pixels
+
+
+def test_without_spread_nothing_outside_the_box_changes(wide_photo, recolored_frames):
+    result = transfer(wide_photo, WIDE_BOX, recolored_frames, spread=0, feather=8)
+    np.testing.assert_array_equal(result[:, :128], wide_photo[:, :128])
+    np.testing.assert_array_equal(result[:, 256:], wide_photo[:, 256:])
+    share = share_of_change(result, wide_photo, recolor(wide_photo))
+    assert share[136:248].min() > 0.97 and share[[128, 255]].max() < 0.2  # faded in the box
+
+
+def test_the_spread_leaves_the_box_as_apply_field_makes_it(wide_photo, recolored_frames):
+    *_, field = accumulate(recolored_frames)
+    spread = apply_to_photo(wide_photo, WIDE_BOX, field, "color", spread=1.0)[:, 128:256]
+    alone = apply_field(wide_photo[:, 128:256], field, "color")
+    assert np.abs(spread.astype(int) - alone).max() <= 1
+
+
+def test_spread_strips_give_the_same_result_as_one_piece(wide_photo, shift, monkeypatch):
+    region = wide_photo[:, 128:256]
+    *_, field = accumulate([shrink(region), recolor(warp(shrink(region), shift))])
+    for mode in MODES:
+        whole = apply_to_photo(wide_photo, WIDE_BOX, field, mode)
+        with monkeypatch.context() as patch:
+            patch.setattr(spread_module, "STRIP_BYTES", 7 * 384 * 48)  # 7-row strips
+            np.testing.assert_array_equal(apply_to_photo(wide_photo, WIDE_BOX, field, mode),
+                                          whole)
 
 
 # --- pasting ------------------------------------------------------------------------------------
@@ -254,6 +381,9 @@ def test_paste_region_does_not_fade_at_the_photo_border():
     (lambda f, p: paste_region(p, (0, 0, 10, 10), f), "the box"),
     (lambda f, p: paste_region(p, (0, 0, 64, 64), f, feather=-1), "feather"),
     (lambda f, p: transfer(p, (0, 0, 64, 64), [f, f], feather=-1), "feather"),
+    (lambda f, p: transfer(p, (0, 0, 64, 64), [f, f], spread=-0.5), "spread"),
+    (lambda f, p: apply_to_photo(p, (0, 0, 64, 64), EditField.identity(8, 8), "style"),
+     "both, color, motion"),
     (lambda f, p: fit_local_affine(f[..., :2], f[..., :2]), "(h, w, 3)"),
 ])
 def test_bad_input_raises_a_clear_value_error(photo, call, message):
