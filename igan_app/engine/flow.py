@@ -3,7 +3,8 @@
 The pieces of the edit transfer (iGAN, section 4.3) that look at one pair of frames. Frames are
 RGB uint8 (h, w, 3) at the model's resolution; positions and flows are in pixels of that frame,
 (x, y) with x to the right, y down and a pixel's centre at its integer index (cv2.remap's
-convention). `edit_field.py` chains these pairs over a sequence and `transfer.py` applies the result to a photo.
+convention). `edit_field.py` chains these pairs over a sequence and `transfer.py` applies the
+result to a photo.
 """
 
 from __future__ import annotations
