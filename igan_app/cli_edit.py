@@ -52,6 +52,11 @@ def add_commands(commands: argparse._SubParsersAction) -> None:
     edit.add_argument("--keep-weight", type=float, default=None,
                       help="how strongly the picture away from the strokes is kept as it was "
                       "(default 1; 0: only the latent pull, as in iGAN)")
+    edit.add_argument("--realism", type=float, default=0.0,
+                      help="weight of the discriminator's realism term (default 0: off, as in "
+                      "iGAN)")
+    edit.add_argument("--path", default="linear", choices=("linear", "slerp"),
+                      help="latent path from the photo to the candidate (default linear)")
     edit.add_argument("--edit-starts", type=positive, default=16,
                       help="latents optimized against the strokes (default 16)")
     edit.add_argument("--keep", type=positive, default=8, help="candidates kept (default 8)")
@@ -247,7 +252,7 @@ def _edit(args: argparse.Namespace) -> int:
     keep = {} if args.keep_weight is None else {"keep_weight": args.keep_weight}
     constraints = Constraints(targets, device, keep=recon, **keep)
     config = EditConfig(starts=args.edit_starts, keep=min(args.keep, args.edit_starts),
-                        iterations=args.iterations, seed=args.seed)
+                        iterations=args.iterations, seed=args.seed, realism=args.realism)
     step = None
     for step in progress(edit(manifold, projection.latent, constraints.cost, config), "editing",
                          config.iterations, unit="it"):
@@ -255,7 +260,7 @@ def _edit(args: argparse.Namespace) -> int:
     if args.pick > len(step.costs):
         raise CommandError(f"--pick {args.pick}: only {len(step.costs)} candidates were kept")
     chosen = step.candidates[args.pick - 1:args.pick]
-    path = interpolate(projection.latent, chosen, args.transfer_frames)
+    path = interpolate(projection.latent, chosen, args.transfer_frames, args.path)
     generated = [imaging.to_uint8(x) for x in render_path(manifold, path).cpu()]
     moved = time.perf_counter()
     spread = {} if args.spread is None else {"spread": args.spread}

@@ -73,6 +73,10 @@ def test_edit_paints_the_sky_and_keeps_the_photo_size(photo, tmp_path):
     assert not np.array_equal(edited, original)
     assert len(list((tmp_path / "f").glob("frame_*.png"))) == 3
     assert "1 strokes, 4 starts" in out and "transfer (both)" in out
+    code, _, err = _main("edit", photo, "--strokes", strokes, "--out", tmp_path / "r.png",
+                         "--realism", "1", "--path", "slerp", *FAST, *QUICK_EDIT)
+    assert code == 0, err
+    assert not np.array_equal(imaging.read_image(tmp_path / "r.png"), edited)
 
 
 @pytest.mark.parametrize("content, needles", [
