@@ -128,15 +128,22 @@ def _region(text: str) -> tuple[int, int, int, int]:
     return values  # type: ignore[return-value]
 
 
-def _read_photo(path: Path, resolution: int):
+def _read_photo(path: Path, resolution: int | None):
+    """The photo as RGB uint8; refused when smaller than the model's frame (None: not checked
+    yet, see `_check_photo_size`)."""
     from igan_app import imaging
 
     photo = imaging.read_image(path)
+    if resolution is not None:
+        _check_photo_size(photo, path, resolution)
+    return photo
+
+
+def _check_photo_size(photo, path: Path, resolution: int) -> None:
     height, width = photo.shape[:2]
     if min(height, width) < resolution:
         raise CommandError(f"{path}: the photo is {width}×{height}, smaller than the model's "
                            f"{resolution}×{resolution} frame")
-    return photo
 
 
 def _frame(photo, region, resolution: int, path: Path):
@@ -221,6 +228,16 @@ def _read_strokes(args: argparse.Namespace, photo_size):
 
 
 def _edit(args: argparse.Namespace) -> int:
+    check_output_image(args.out)
+    if args.candidates is not None:
+        check_output_image(args.candidates)
+    if args.sketch_layer is not None and args.color_layer is None:
+        raise CommandError("--sketch-layer goes with --color-layer (or use --strokes)")
+    started = time.perf_counter()
+    # The inputs are read before the model loads, so that their mistakes are reported at once.
+    photo = _read_photo(args.photo, None)
+    strokes = _read_strokes(args, photo.shape[:2])
+
     import numpy as np
 
     from igan_app import imaging
@@ -231,16 +248,9 @@ def _edit(args: argparse.Namespace) -> int:
     from igan_app.engine.rasterize import rasterize
     from igan_app.engine.transfer import transfer
 
-    check_output_image(args.out)
-    if args.candidates is not None:
-        check_output_image(args.candidates)
-    if args.sketch_layer is not None and args.color_layer is None:
-        raise CommandError("--sketch-layer goes with --color-layer (or use --strokes)")
-    started = time.perf_counter()
     device = pick_device(args.device)
     manifold = load_manifold(args.model, device).model
-    photo = _read_photo(args.photo, manifold.resolution)
-    strokes = _read_strokes(args, photo.shape[:2])
+    _check_photo_size(photo, args.photo, manifold.resolution)
     frame = _frame(photo, args.region, manifold.resolution, args.photo)
     features = load_features(args, device, quiet=True)
     projection = project_photo(args, photo, frame, manifold, features, device)
