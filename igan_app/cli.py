@@ -95,9 +95,10 @@ def build_parser() -> argparse.ArgumentParser:
     doctor = commands.add_parser("doctor", help="versions, device, feature weights and models")
     doctor.set_defaults(handler=_doctor)
 
-    from igan_app import cli_edit, cli_train
+    from igan_app import cli_demo, cli_edit, cli_train
 
     cli_edit.add_commands(commands)
+    cli_demo.add_commands(commands)
     cli_train.add_commands(commands)
     return parser
 
