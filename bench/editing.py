@@ -12,12 +12,10 @@ from __future__ import annotations
 
 import argparse
 import statistics
-from datetime import date
 from itertools import islice
 
-import numpy as np
 import torch
-from results import machine, record
+from results import machine, report
 
 from igan_app import imaging
 from igan_app.device import describe, pick_device
@@ -62,7 +60,7 @@ def main() -> int:
 
     command = f"python bench/editing.py --device {args.device}"
     where = f"{machine()}; {describe(device)}"
-    lines = []
+    rows = []
     for starts in (int(s) for s in args.starts.split(",")):
         config = EditConfig(starts=starts, keep=min(8, starts), iterations=WARM_UP + MEASURED)
         steps = list(islice(edit(manifold, anchor, constraints.cost, config), WARM_UP, None))
@@ -71,13 +69,10 @@ def main() -> int:
         ms = statistics.median(step.ms for step in steps)
         result = f"{ms:.1f} ms per step ({1000 / ms:.0f} steps/s)"
         what = f"edit step at {r}², {starts} starts (color + sketch strokes)"
-        print(f"{what}: {result}")
-        lines.append(f"| {what} | {result} | `{command}` | {where} | {date.today()} |")
-    if args.write:
-        record(lines, MARKER)
+        rows.append((what, result))
+    report(rows, command, where, MARKER, args.write)
     return 0
 
 
 if __name__ == "__main__":
-    np.set_printoptions(precision=3)
     raise SystemExit(main())

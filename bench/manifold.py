@@ -15,10 +15,9 @@ import argparse
 import sys
 import time
 from collections.abc import Callable
-from datetime import date
 
 import torch
-from results import machine, record
+from results import machine, report
 
 from igan_app.device import describe, pick_device
 from igan_app.engine.losses import reconstruction_loss
@@ -77,11 +76,9 @@ def main() -> int:
                  f"{seconds * 1000:.2f} ms"))
     command = f"python bench/manifold.py --device {device.type}"
     where = f"{machine()}; {describe(device)}"
-    lines = [f"| {name if name.startswith('world') else 'landscape64 ' + name} | {result} | `{command}` | {where} | {date.today()} |"
-             for name, result in rows]
-    print("\n".join(lines))
-    if args.write:
-        record(lines, MARKER)
+    rows = [(name if name.startswith("world") else f"landscape64 {name}", result)
+            for name, result in rows]
+    report(rows, command, where, MARKER, args.write)
     return 0
 
 

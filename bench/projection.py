@@ -14,12 +14,11 @@ from __future__ import annotations
 
 import argparse
 import time
-from datetime import date
 from pathlib import Path
 
 import numpy as np
 import torch
-from results import machine, record
+from results import machine, report
 
 from igan_app import imaging
 from igan_app.device import describe, pick_device
@@ -87,13 +86,8 @@ def main() -> int:
         budget = ProjectionConfig("optimize", steps=10_000, time_budget=hybrid_seconds)
         seconds, loss, quality = measure(manifold, network.model, targets, budget)
         rows.append((f"projection, optimize with hybrid's time, {name}", seconds, loss, quality))
-    lines = []
-    for what, seconds, loss, quality in rows:
-        result = f"{seconds * 1000:.0f} ms; loss {loss:.4f}; PSNR {quality:.2f} dB"
-        print(f"{what}: {result}")
-        lines.append(f"| {what} | {result} | `{command}` | {where} | {date.today()} |")
-    if args.write:
-        record(lines, MARKER)
+    report([(what, f"{seconds * 1000:.0f} ms; loss {loss:.4f}; PSNR {quality:.2f} dB")
+            for what, seconds, loss, quality in rows], command, where, MARKER, args.write)
     return 0
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import platform
+from datetime import date
 from pathlib import Path
 
 RESULTS = Path(__file__).with_name("RESULTS.md")
@@ -31,3 +32,13 @@ def record(lines: list[str], marker: str) -> None:
         kept = [line for line in RESULTS.read_text().splitlines()
                 if line.startswith("| ") and not line.startswith("| what") and marker not in line]
     RESULTS.write_text(HEADER + "\n".join(kept + lines) + "\n")
+
+
+def report(rows: list[tuple[str, str]], command: str, where: str, marker: str,
+           write: bool) -> None:
+    """Print (what, result) rows as RESULTS.md table lines; with `write`, record them there."""
+    lines = [f"| {what} | {result} | `{command}` | {where} | {date.today()} |"
+             for what, result in rows]
+    print("\n".join(lines))
+    if write:
+        record(lines, marker)

@@ -24,14 +24,14 @@ import math
 import subprocess
 import sys
 import time
-from datetime import date
 
 import cv2
 import numpy as np
-from results import machine, record
+from results import machine, report
 
 from igan_app.engine.edit_field import accumulate, apply_field
 from igan_app.engine.flow import FLOW_METHODS, estimate_flow, pixel_grid
+from igan_app.engine.known_motion import COLOR, smooth_field, warp
 from igan_app.engine.spread import DEFAULT_SPREAD
 from igan_app.engine.transfer import transfer
 from igan_app.world.render import render
@@ -39,28 +39,6 @@ from igan_app.world.render import render
 MARKER = "bench/transfer.py"
 FIRST_SEED = 10_000_000
 MARGIN = 4  # model pixels left out of EPE: the true field moves content in from outside there
-# A channel-mixing color change (rows: output R, G, B; columns: input R, G, B, offset in [0, 1]).
-COLOR = np.array([[0.8, 0.15, 0.0, 0.05], [0.05, 0.9, 0.0, 0.0], [0.0, 0.1, 0.75, 0.1]],
-                 np.float32)
-
-
-def smooth_field(size: int, peak: float, seed: int) -> np.ndarray:
-    """(size, size, 2) float32: two sinusoids of random direction per axis, |component| <= peak."""
-    rng = np.random.default_rng(seed)
-    ys, xs = np.mgrid[0:size, 0:size].astype(np.float32)
-    field = np.zeros((size, size, 2), np.float32)
-    for axis in range(2):
-        for _ in range(2):
-            fx, fy = rng.uniform(0.5, 1.5, 2) * 2 * np.pi / size
-            field[..., axis] += peak / 2 * np.sin(fx * xs + fy * ys + rng.uniform(0, 2 * np.pi))
-    return field
-
-
-def warp(image: np.ndarray, shift: np.ndarray) -> np.ndarray:
-    """image read at x + shift(x), bicubic; shift in the image's pixels."""
-    positions = pixel_grid(*shift.shape[:2]) + shift
-    return cv2.remap(image, positions[..., 0], positions[..., 1], cv2.INTER_CUBIC,
-                     borderMode=cv2.BORDER_REFLECT)
 
 
 def recolor(image: np.ndarray, amount: float) -> np.ndarray:
@@ -220,12 +198,7 @@ def main() -> int:
     rows = flow_rows(args.pairs) + sequence_rows(args.scenes) + speed_rows(args.repeats)
     command = f"python bench/transfer.py --pairs {args.pairs} --scenes {args.scenes}"
     threads = f"cv2 {cv2.getNumThreads()} threads"
-    lines = [f"| {name} | {result} | `{command}` | {machine()}; {threads} | {date.today()} |"
-             for name, result in rows]
-    print("| what | result | command | machine | date |\n|---|---|---|---|---|")
-    print("\n".join(lines))
-    if args.write:
-        record(lines, MARKER)
+    report(rows, command, f"{machine()}; {threads}", MARKER, args.write)
     return 0
 
 

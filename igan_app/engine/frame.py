@@ -14,6 +14,14 @@ import cv2
 import numpy as np
 
 
+def resize_square(region: np.ndarray, side: int) -> np.ndarray:
+    """`region` resized to side × side: area averaging when shrinking (every photo pixel under a
+    model pixel counts, so big photos do not alias), bicubic when growing."""
+    shrinking = region.shape[0] >= side and region.shape[1] >= side
+    return cv2.resize(region, (side, side),
+                      interpolation=cv2.INTER_AREA if shrinking else cv2.INTER_CUBIC)
+
+
 @dataclass(frozen=True)
 class Frame:
     """photo_size: (height, width) of the photo; box: (left, top, right, bottom), the region of
@@ -59,12 +67,7 @@ class Frame:
             raise ValueError(f"photo is {photo.shape[1]}×{photo.shape[0]}, this frame was made "
                              f"for {self.photo_size[1]}×{self.photo_size[0]}")
         left, top, right, bottom = self.box
-        region = photo[top:bottom, left:right]
-        size = (self.resolution, self.resolution)
-        # INTER_AREA averages every photo pixel under a model pixel, so no aliasing on big photos.
-        shrinking = region.shape[0] >= self.resolution and region.shape[1] >= self.resolution
-        return cv2.resize(region, size, interpolation=cv2.INTER_AREA if shrinking
-                          else cv2.INTER_CUBIC)
+        return resize_square(photo[top:bottom, left:right], self.resolution)
 
     def to_model(self, points: np.ndarray) -> np.ndarray:
         """Photo pixel coordinates (..., 2) as (x, y) → model pixel coordinates."""

@@ -16,6 +16,7 @@ import numpy as np
 
 from igan_app.engine.edit_field import EditField, accumulate, apply_field
 from igan_app.engine.flow import DEFAULT_FLOW_METHOD
+from igan_app.engine.frame import resize_square
 
 
 @dataclass(frozen=True)
@@ -26,13 +27,6 @@ class MorphFrame:
     total: int
     image: np.ndarray
     weight: float
-
-
-def fit_region(region: np.ndarray, size: int) -> np.ndarray:
-    """A photo region resized to size × size (area averaging when shrinking)."""
-    shrinking = region.shape[0] >= size and region.shape[1] >= size
-    return cv2.resize(region, (size, size),
-                      interpolation=cv2.INTER_AREA if shrinking else cv2.INTER_CUBIC)
 
 
 def fields_along(frames: Sequence[np.ndarray], method: str = DEFAULT_FLOW_METHOD,
@@ -55,7 +49,7 @@ def morph(region_a: np.ndarray, region_b: np.ndarray, generated: Sequence[np.nda
     generated = list(generated)
     if len(generated) < 2:
         raise ValueError(f"a morph needs at least 2 generated frames, got {len(generated)}")
-    a, b = fit_region(region_a, size), fit_region(region_b, size)
+    a, b = resize_square(region_a, size), resize_square(region_b, size)
     from_a = fields_along(generated, method)
     from_b = fields_along(generated[::-1], method)[::-1]
     last = len(generated) - 1

@@ -21,6 +21,7 @@ from igan_app.engine.flow import (
     invert_positions,
     pixel_grid,
 )
+from igan_app.engine.known_motion import COLOR, smooth_field, warp
 from igan_app.engine.transfer import (
     MODES,
     EditField,
@@ -36,28 +37,6 @@ SEED = 10_000_003
 MODEL = 64
 PHOTO = 256
 INNER = np.s_[16:-16, 16:-16]  # photo pixels away from the borders (4 model pixels)
-# Rows: output R, G, B; columns: input R, G, B and an offset, colors in [0, 1].
-COLOR = np.array([[0.8, 0.15, 0.0, 0.05], [0.05, 0.9, 0.0, 0.0], [0.0, 0.1, 0.75, 0.1]],
-                 np.float32)
-
-
-def smooth_field(size: int, peak: float, seed: int) -> np.ndarray:
-    """(size, size, 2) float32 sum of sinusoids, each component within ±peak pixels."""
-    rng = np.random.default_rng(seed)
-    ys, xs = np.mgrid[0:size, 0:size].astype(np.float32)
-    field = np.zeros((size, size, 2), np.float32)
-    for axis in range(2):
-        for _ in range(2):
-            fx, fy = rng.uniform(0.5, 1.5, 2) * 2 * np.pi / size
-            field[..., axis] += peak / 2 * np.sin(fx * xs + fy * ys + rng.uniform(0, 2 * np.pi))
-    return field
-
-
-def warp(image: np.ndarray, shift: np.ndarray) -> np.ndarray:
-    """image read at x + shift(x): the true backward flow of the result is `shift`."""
-    positions = pixel_grid(*shift.shape[:2]) + shift
-    return cv2.remap(image, positions[..., 0], positions[..., 1], cv2.INTER_CUBIC,
-                     borderMode=cv2.BORDER_REFLECT)
 
 
 def recolor(image: np.ndarray, matrix: np.ndarray = COLOR) -> np.ndarray:
