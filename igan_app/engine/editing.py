@@ -58,7 +58,9 @@ class EditConfig:
 class EditStep:
     """iteration of total; candidates: (K', latent_dim) latents of the kept candidates, best
     first, with their images (K', 3, r, r) in [-1, 1] and costs (K',); costs_all: every start's
-    cost; ms: milliseconds per iteration over the iterations since the last step."""
+    cost; ms: milliseconds per iteration over the iterations since the last step; latents: every
+    start's latent after this step's update (N, latent_dim), to continue from when the strokes
+    change (`edit(..., starts=step.latents)`)."""
 
     iteration: int
     total: int
@@ -67,6 +69,7 @@ class EditStep:
     costs: list[float]
     costs_all: list[float]
     ms: float
+    latents: torch.Tensor | None = None
 
     @property
     def done(self) -> bool:
@@ -127,7 +130,8 @@ def edit(manifold: Manifold, anchor: torch.Tensor, cost: Cost,
             now = time.perf_counter()
             step = EditStep(iteration, config.iterations, z.detach()[index].clone(),
                             images.detach()[index].clone(), costs[index].tolist(),
-                            costs.tolist(), (now - tick) * 1000 / since)
+                            costs.tolist(), (now - tick) * 1000 / since,
+                            torch.tanh(w).detach().clone())
             tick, since = now, 0
         yield step
 

@@ -16,14 +16,20 @@ def interpolate(start: torch.Tensor, end: torch.Tensor, frames: int,
     slerp follows the great circle between the two directions while the length changes
     linearly; it falls back to the straight line when the two point the same way (or one is 0).
     """
-    if mode not in MODES:
-        raise ValueError(f"unknown interpolation {mode!r}; known: {', '.join(MODES)}")
     if frames < 2:
         raise ValueError(f"an interpolation needs at least 2 frames, got {frames}")
+    return points_on_path(start, end, torch.linspace(0, 1, frames), mode)
+
+
+def points_on_path(start: torch.Tensor, end: torch.Tensor, fractions: torch.Tensor,
+                   mode: str = "linear") -> torch.Tensor:
+    """(n, d) latents at `fractions` (n,) of the way along `interpolate`'s path (0: start)."""
+    if mode not in MODES:
+        raise ValueError(f"unknown interpolation {mode!r}; known: {', '.join(MODES)}")
     a, b = start.reshape(-1).float(), end.reshape(-1).float()
     if a.shape != b.shape:
         raise ValueError(f"latents differ in size: {a.numel()} and {b.numel()}")
-    t = torch.linspace(0, 1, frames, device=a.device).unsqueeze(1)
+    t = fractions.to(a.device, torch.float32).reshape(-1, 1)
     line = (1 - t) * a + t * b
     if mode == "linear":
         return line
