@@ -57,6 +57,13 @@ def build_parser() -> argparse.ArgumentParser:
                         help="auto (default: cuda, then mps, then cpu), cpu, cuda, cuda:N or mps")
     commands = parser.add_subparsers(title="commands", metavar="COMMAND")
 
+    gui = commands.add_parser("gui", help="open the desktop application")
+    gui.add_argument("photo", type=Path, nargs="?", default=None,
+                     help="a photo to open (default: the last session, else a world scene)")
+    gui.add_argument("--model", default=None,
+                     help="the manifold to edit with (default: the one used last, landscape64)")
+    gui.set_defaults(handler=_gui)
+
     world = commands.add_parser("world", help="render scenes of the procedural landscape world")
     world.set_defaults(handler=lambda _args: show_help(world))
     world_commands = world.add_subparsers(title="world commands", metavar="COMMAND")
@@ -101,6 +108,14 @@ def build_parser() -> argparse.ArgumentParser:
     cli_demo.add_commands(commands)
     cli_train.add_commands(commands)
     return parser
+
+
+def _gui(args: argparse.Namespace) -> int:
+    if args.photo is not None and not args.photo.is_file():
+        raise CommandError(f"{args.photo}: no such file")
+    from igan_app.gui.app import run
+
+    return run(args.photo, model=args.model, device=args.device)
 
 
 def _world_sample(args: argparse.Namespace) -> int:

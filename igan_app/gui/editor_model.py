@@ -1,0 +1,488 @@
+"""The editor's state and the model jobs it asks for: what the editor widgets show and change.
+
+The document (photo, region, strokes, the anchor latent) is an immutable snapshot kept in an undo
+history; strokes and applied edits push new snapshots. What the model proposes for the document
+(candidates, the path to the chosen one) is derived state, replaced as jobs report. Every model
+job goes to the shared `ModelWorker`; this object remembers which request numbers are its own and
+ignores the rest (the morph view submits to the same worker).
+
+While the user drags a stroke, every change submits an edit that continues from the previous
+edit's latents (`jobs.editing(..., starts=...)`), so the newest-wins worker keeps optimizing
+towards the stroke as it grows, as iGAN's optimizer thread did.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, replace
+
+import numpy as np
+from PySide6.QtCore import QObject, Signal
+
+from igan_app.engine.frame import Frame
+from igan_app.engine.strokes import Item, StrokesError, StrokeSet, item_kind
+from igan_app.gui import jobs
+from igan_app.gui.history import History
+from igan_app.gui.worker import ModelWorker
+
+log = logging.getLogger(__name__)
+
+VIEWS = ("original", "reconstruction", "candidate", "edited", "side by side")
+PATH_FRAMES = 9  # pictures along the slider, from the anchor to the chosen candidate
+
+
+@dataclass(frozen=True, eq=False)
+class Document:
+    """One undoable state of the editor. `photo` is the current photo (after applied edits),
+    `original` the photo as opened; `anchor` (d,) and `current` (r, r, 3) are the latent the edit
+    starts from and its picture (None until the projection ends)."""
+
+    photo: np.ndarray
+    original: np.ndarray
+    path: str | None
+    frame: Frame
+    strokes: StrokeSet
+    anchor: np.ndarray | None = None
+    current: np.ndarray | None = None
+
+
+@dataclass(frozen=True)
+class EditOptions:
+    """What the editor asks of the engine; the main window fills it from the settings."""
+
+    model: str = "landscape64"
+    device: str | None = None
+    starts: int = 16
+    candidates: int = 8
+    iterations: int = 40
+    projection_steps: int = 30
+    transfer_mode: str = "both"
+    path_mode: str = "linear"
+    keep_weight: float = 1.0
+
+
+@dataclass(frozen=True)
+class _Projecting:
+    """A projection step with what it ran on: one object, because the worker may drop older
+    steps when newer ones arrive first."""
+
+    step: jobs.Projected
+    frame: Frame
+    models: str
+
+
+class EditorModel(QObject):
+    """The editor's state; widgets call its methods and listen to its signals."""
+
+    documentChanged = Signal()  # the photo, the strokes or the anchor changed (also undo/redo)
+    candidatesChanged = Signal()  # new candidate pictures or costs, or none
+    pathChanged = Signal()  # the chosen candidate, its path frames or the slider position
+    busyChanged = Signal(str)  # what runs now ("" when idle)
+    progressed = Signal(int, int)  # done, total of the running job (0, 0: no measure)
+    errorOccurred = Signal(str)  # one line for a dialog; the document is kept
+    statusMessage = Signal(str)
+    stepTimed = Signal(float)  # milliseconds per optimizer update
+    modelsDescribed = Signal(str)  # model, device and feature weights in use
+
+    def __init__(self, worker: ModelWorker, cache: jobs.ModelCache,
+                 parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._worker, self._cache = worker, cache
+        self.options = EditOptions()
+        self.history: History[Document] | None = None
+        self._requests: dict[int, str] = {}
+        self._busy = ""
+        self._seed = 0
+        self._preview: Item | None = None
+        self._starts: np.ndarray | None = None  # every start's latent of the last edit step
+        self._resolution: int | None = None
+        self._models_described = ""
+        self.candidates: jobs.Candidates | None = None
+        self.chosen: int | None = None
+        self.path: jobs.PathFrames | None = None
+        self.position = PATH_FRAMES - 1
+        self.last_ms: float | None = None
+        worker.started.connect(self._on_started)
+        worker.step.connect(self._on_step)
+        worker.finished.connect(self._on_finished)
+        worker.failed.connect(self._on_failed)
+        worker.cancelled.connect(self._on_cancelled)
+
+    # --- the document -----------------------------------------------------------------------
+
+    @property
+    def document(self) -> Document | None:
+        return None if self.history is None else self.history.current
+
+    @property
+    def busy(self) -> str:
+        return self._busy
+
+    def strokes(self) -> StrokeSet | None:
+        """The committed strokes plus the one being drawn."""
+        doc = self.document
+        if doc is None:
+            return None
+        if self._preview is None:
+            return doc.strokes
+        return doc.strokes.add(self._preview)
+
+    def set_options(self, options: EditOptions) -> None:
+        model_changed = (options.model, options.device) != (self.options.model,
+                                                            self.options.device)
+        self.options = options
+        if model_changed and self.document is not None:
+            # A latent of one manifold means nothing to another: project again.
+            self._clear_candidates()
+            self._set_document(replace(self.document, anchor=None, current=None), push=None)
+            self._project()
+
+    def open_photo(self, photo: np.ndarray, path: str | None = None,
+                   box: tuple[int, int, int, int] | None = None) -> None:
+        """Start a new document on `photo` (RGB uint8) and project it. The region is `box`, or
+        the largest centred square; it is checked against the model once the model is loaded."""
+        frame = (Frame(photo.shape[:2], box, self._resolution or 64) if box is not None
+                 else Frame.centre(photo.shape[:2], self._resolution or 64))
+        doc = Document(photo, photo, path, frame, StrokeSet(photo.shape[:2]))
+        self.history = History(doc)
+        self._preview = None
+        self._clear_candidates()
+        self.documentChanged.emit()
+        self._project()
+
+    def restore(self, doc: Document) -> None:
+        """Start from a saved document (an opened session): projected again only when it has no
+        anchor; its strokes are optimized again (the seed is fixed, so the candidates return)."""
+        self.history = History(doc)
+        self._preview = None
+        self._clear_candidates()
+        self.documentChanged.emit()
+        if doc.anchor is None:
+            self._project()
+        else:
+            self._edit()
+
+    def reproject(self) -> None:
+        """Project the current photo again (after a cancelled projection, or to start over from
+        the photo rather than from the last applied edit)."""
+        doc = self.document
+        if doc is not None:
+            self._clear_candidates()
+            self._set_document(replace(doc, anchor=None, current=None), push=None)
+            self._project()
+
+    # --- strokes ----------------------------------------------------------------------------
+
+    def preview_stroke(self, item: Item) -> None:
+        """The stroke being drawn changed: show it and optimize towards it at once."""
+        if self.document is None:
+            return
+        self._preview = item
+        self.documentChanged.emit()
+        self._edit(live=True)
+
+    def cancel_stroke(self) -> None:
+        self._preview = None
+        self.documentChanged.emit()
+        self._edit()
+
+    def add_stroke(self, item: Item) -> None:
+        """The user finished a stroke: it becomes part of the document (undoable)."""
+        doc = self.document
+        self._preview = None
+        if doc is None:
+            return
+        try:
+            strokes = doc.strokes.add(item)
+        except StrokesError as err:
+            self.documentChanged.emit()
+            self.errorOccurred.emit(f"the stroke was not added: {err}")
+            return
+        self._set_document(replace(doc, strokes=strokes), push=f"{item_kind(item)} stroke")
+        self._edit()
+
+    def clear_strokes(self) -> None:
+        doc = self.document
+        if doc is None or doc.strokes.is_empty:
+            return
+        self._set_document(replace(doc, strokes=StrokeSet(doc.photo.shape[:2])),
+                           push="clear strokes")
+        self._clear_candidates()
+
+    def undo(self) -> None:
+        if self.history is not None and self.history.can_undo:
+            self.history.undo()
+            self._after_history_move()
+
+    def redo(self) -> None:
+        if self.history is not None and self.history.can_redo:
+            self.history.redo()
+            self._after_history_move()
+
+    def _after_history_move(self) -> None:
+        self._preview = None
+        self._starts = None
+        self.documentChanged.emit()
+        if self.document.strokes.is_empty:
+            self._clear_candidates()
+        else:
+            self._edit()
+
+    # --- candidates, the path, Fix, Restart, Apply ------------------------------------------
+
+    def choose(self, index: int) -> None:
+        if self.candidates is None or not 0 <= index < len(self.candidates.costs):
+            return
+        self.chosen = index
+        self.path = None
+        self.position = PATH_FRAMES - 1
+        self.pathChanged.emit()
+        self._render_path()
+
+    def set_position(self, index: int) -> None:
+        """The slider: frame `index` of the path, 0 = the anchor's picture."""
+        self.position = max(0, min(PATH_FRAMES - 1, int(index)))
+        self.pathChanged.emit()
+
+    def chosen_latent(self) -> np.ndarray | None:
+        """The latent at the slider's position on the path to the chosen candidate."""
+        if self.chosen is None or self.candidates is None or self.document.anchor is None:
+            return None
+        target = self.candidates.latents[self.chosen]
+        return jobs.path_point(self.document.anchor, target, self.position / (PATH_FRAMES - 1),
+                               self.options.path_mode)
+
+    def picture(self) -> np.ndarray | None:
+        """The generated picture the candidate view shows: the path frame at the slider, else
+        the best candidate, else the anchor's picture."""
+        if self.path is not None:
+            return self.path.images[self.position]
+        if self.candidates is not None and len(self.candidates.images):
+            return self.candidates.images[self.chosen or 0]
+        return None if self.document is None else self.document.current
+
+    def fix(self) -> None:
+        """iGAN's Fix: the picture at the slider becomes the new starting point of the edit."""
+        latent = self.chosen_latent()
+        if latent is None:
+            return
+        self._set_document(replace(self.document, anchor=latent, current=self.picture()),
+                           push="fix")
+        self._clear_candidates()
+        self._edit()
+
+    def restart(self) -> None:
+        """New random starts around the anchor (a new seed)."""
+        self._seed += 1
+        self._starts = None
+        self._edit()
+
+    def apply(self) -> None:
+        """Carry the change at the slider onto the full-resolution photo (undoable)."""
+        doc, latent = self.document, self.chosen_latent()
+        if doc is None or latent is None:
+            self.errorOccurred.emit("choose a candidate first: paint strokes, then click one")
+            return
+        options = self.options
+
+        def steps():
+            return jobs.apply_edit(self._cache, options.model, options.device, doc.photo,
+                                   doc.frame, doc.anchor, latent, mode=options.transfer_mode,
+                                   path=options.path_mode)
+
+        self._submit("apply", steps)
+
+    def stop(self) -> None:
+        if self._busy:
+            self._worker.stop()
+
+    # --- jobs -------------------------------------------------------------------------------
+
+    def _project(self) -> None:
+        from igan_app.engine.projection import ProjectionConfig
+
+        doc, options = self.document, self.options
+        method = "hybrid" if options.projection_steps > 0 else "encoder"
+        config = ProjectionConfig(method, steps=max(1, options.projection_steps))
+        cache = self._cache
+
+        def steps():
+            models = cache.get(options.model, options.device)
+            frame = _frame_for(doc.frame, models.resolution)
+            for step in jobs.projection(cache, options.model, options.device, doc.photo, frame,
+                                        config):
+                yield _Projecting(step, frame, models.describe())
+
+        self._submit("project", steps)
+
+    def _edit(self, live: bool = False) -> None:
+        from igan_app.engine.editing import EditConfig
+
+        doc, strokes = self.document, self.strokes()
+        if doc is None or doc.anchor is None or strokes is None or strokes.is_empty:
+            return
+        options = self.options
+        config = EditConfig(starts=options.starts, keep=min(options.candidates, options.starts),
+                            iterations=options.iterations, seed=self._seed)
+        starts = self._starts
+        cache = self._cache
+
+        def steps():
+            return jobs.editing(cache, options.model, options.device, strokes, doc.frame,
+                                doc.anchor, doc.current, config, starts=starts,
+                                keep_weight=options.keep_weight)
+
+        self._submit("edit" if not live else "live edit", steps)
+
+    def _render_path(self) -> None:
+        doc = self.document
+        if self.chosen is None or doc is None or doc.anchor is None or self.candidates is None:
+            return
+        target = self.candidates.latents[self.chosen]
+        options, cache = self.options, self._cache
+
+        def steps():
+            return jobs.path_frames(cache, options.model, options.device, doc.anchor, target,
+                                    PATH_FRAMES, options.path_mode)
+
+        self._submit("path", steps)
+
+    def _submit(self, kind: str, steps) -> None:
+        request = self._worker.submit(kind, steps)
+        self._requests[request] = kind
+
+    # --- worker reports (GUI thread) --------------------------------------------------------
+
+    def _mine(self, request: int) -> str | None:
+        return self._requests.get(request)
+
+    def _on_started(self, request: int, kind: str) -> None:
+        if self._mine(request):
+            self._set_busy({"project": "projecting", "apply": "applying to the photo"}.get(
+                kind, "editing" if "edit" in kind else "rendering the path"))
+
+    def _on_step(self, request: int, result: object) -> None:
+        kind = self._mine(request)
+        if kind is None:
+            return
+        if isinstance(result, _Projecting):
+            self.progressed.emit(result.step.step, result.step.total)
+            if result.models != self._models_described:
+                self._models_described = result.models
+                self._resolution = result.frame.resolution
+                self.modelsDescribed.emit(result.models)
+            if result.step.done:
+                self._projected(result.step, result.frame)
+        elif isinstance(result, jobs.Candidates):
+            self._starts = result.starts
+            self.candidates = result
+            if self.chosen is not None and self.chosen >= len(result.costs):
+                self.chosen = None
+            self.path = None
+            self.last_ms = result.ms
+            self.progressed.emit(result.iteration, result.total)
+            self.stepTimed.emit(result.ms)
+            self.candidatesChanged.emit()
+            self.pathChanged.emit()
+        elif isinstance(result, jobs.PathFrames):
+            self.path = result
+            self.pathChanged.emit()
+        elif isinstance(result, jobs.Progress):
+            self.progressed.emit(result.done, result.total)
+            self._set_busy(result.what)
+        elif isinstance(result, jobs.Applied):
+            self._applied(result)
+
+    def _projected(self, result: jobs.Projected, frame: Frame) -> None:
+        doc = self.document
+        if doc is None:
+            return
+        # The projection is part of opening the photo, not an undoable step of its own.
+        self.history.reset(replace(doc, frame=frame, anchor=result.latent, current=result.image))
+        self.documentChanged.emit()
+        self.statusMessage.emit(f"projected the region onto the manifold (loss {result.loss:.3f})")
+        self._edit()
+
+    def _applied(self, result: jobs.Applied) -> None:
+        doc = self.document
+        self._set_document(replace(doc, photo=result.photo, anchor=result.latent,
+                                   current=result.image,
+                                   strokes=StrokeSet(result.photo.shape[:2])), push="apply")
+        self._clear_candidates()
+        self.statusMessage.emit(f"applied the edit to the {doc.photo.shape[1]}×"
+                                f"{doc.photo.shape[0]} photo in {result.seconds:.2f} s")
+
+    def _on_finished(self, request: int, _last: object) -> None:
+        if self._requests.pop(request, None) is not None:
+            self._set_busy("")
+
+    def _on_failed(self, request: int, message: str, details: str) -> None:
+        kind = self._requests.pop(request, None)
+        if kind is None:
+            return
+        log.error("%s job failed: %s\n%s", kind, message, details)
+        self._set_busy("")
+        self.errorOccurred.emit(f"{_JOB_NAMES.get(kind, kind)} failed: {message}")
+
+    def _on_cancelled(self, request: int) -> None:
+        if self._requests.pop(request, None) is not None and not self._requests:
+            self._set_busy("")
+
+    # --- helpers ----------------------------------------------------------------------------
+
+    def _set_document(self, doc: Document, push: str | None) -> None:
+        if push is None:
+            self.history.reset(doc)
+        else:
+            self.history.push(doc, push)
+        self.documentChanged.emit()
+
+    def _clear_candidates(self) -> None:
+        self.candidates, self.chosen, self.path, self._starts = None, None, None, None
+        self.position = PATH_FRAMES - 1
+        self.candidatesChanged.emit()
+        self.pathChanged.emit()
+
+    def _set_busy(self, what: str) -> None:
+        if what != self._busy:
+            self._busy = what
+            self.busyChanged.emit(what)
+
+
+_JOB_NAMES = {"project": "the projection", "edit": "the edit", "live edit": "the edit",
+              "path": "rendering the path", "apply": "applying the edit"}
+
+
+def _frame_for(frame: Frame, resolution: int) -> Frame:
+    """The same region for a model of another resolution; refused when the photo is smaller."""
+    height, width = frame.photo_size
+    if min(height, width) < resolution:
+        raise ValueError(f"the photo is {width}×{height}, smaller than the model's "
+                         f"{resolution}×{resolution} frame")
+    return Frame(frame.photo_size, frame.box, resolution)
+
+
+def compose(photo: np.ndarray, frame: Frame, picture: np.ndarray | None) -> np.ndarray:
+    """The photo with a generated picture shown in its region (stretched to the box)."""
+    if picture is None:
+        return photo
+    import cv2
+
+    left, top, right, bottom = frame.box
+    resized = cv2.resize(picture, (right - left, bottom - top),
+                         interpolation=cv2.INTER_LINEAR if right - left <= picture.shape[1] * 4
+                         else cv2.INTER_CUBIC)
+    from igan_app.engine.transfer import paste_region
+
+    return paste_region(photo, frame.box, resized)
+
+
+def side_by_side(left: np.ndarray, right: np.ndarray, gap: int = 16) -> np.ndarray:
+    """Two pictures of the same height next to each other, on a dark gap."""
+    height = max(left.shape[0], right.shape[0])
+    out = np.full((height, left.shape[1] + gap + right.shape[1], 3), 40, np.uint8)
+    out[:left.shape[0], :left.shape[1]] = left
+    out[:right.shape[0], left.shape[1] + gap:] = right
+    return out
+
+

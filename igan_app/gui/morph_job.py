@@ -1,0 +1,136 @@
+"""The morph view's model job: photo A into photo B, as a generator the model worker steps.
+
+The same journey as `igan morph` (cli_edit `_morph`): both photos are projected onto the manifold
+through their largest centred square, the generator renders the latent path between the two
+projections, and `engine.morph.morph` carries that motion onto the photos and dissolves them.
+Every step yields plain data: `Progress` while it works, `Morphed` at the end. Nothing here
+imports Qt; the tests can drive the generator directly.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from igan_app.gui import jobs
+from igan_app.gui.jobs import ModelCache, Progress
+
+if TYPE_CHECKING:
+    from igan_app.engine.projection import ProjectionConfig
+
+PHOTO_LABELS = ("A", "B")
+EXPORT_FILTERS = ("GIF (*.gif)", "MP4 (*.mp4)", "PNG frames (folder)")  # a save dialog's
+
+
+@dataclass(frozen=True)
+class Morphed:
+    """The morph's result: `frames`, RGB uint8 (size, size, 3) from A to B; `generated`, the
+    generator's pictures along the latent path (model resolution); `seconds` the whole job took,
+    model loading included."""
+
+    frames: list[np.ndarray]
+    generated: list[np.ndarray]
+    seconds: float
+
+
+def projection_steps(config: ProjectionConfig) -> int:
+    """How many steps `engine.projection.project` yields for `config` (at most: a time budget
+    can end it early). The encoder yields its prediction alone; Adam yields step 0 and then one
+    per step."""
+    return 1 if config.method == "encoder" else config.steps + 1
+
+
+def check_photo(photo: np.ndarray, label: str, resolution: int) -> None:
+    """Refuse a photo the model's frame cannot be cut from without upscaling; one-line message."""
+    if photo.ndim != 3 or photo.shape[2] != 3 or photo.dtype != np.uint8:
+        raise ValueError(f"photo {label} must be RGB uint8 (H, W, 3), got {photo.dtype} "
+                         f"{photo.shape}")
+    height, width = photo.shape[:2]
+    if min(height, width) < resolution:
+        raise ValueError(f"photo {label} is {width}×{height}, smaller than the model's "
+                         f"{resolution}×{resolution} frame")
+
+
+def morphing(cache: ModelCache, model: str, device: str | None, photo_a: np.ndarray,
+             photo_b: np.ndarray, *, frames: int = 16, size: int = 512, mode: str = "both",
+             path: str = "linear", projection: ProjectionConfig | None = None,
+             ) -> Iterator[Progress | Morphed]:
+    """Morph `photo_a` into `photo_b` (RGB uint8, any size of at least the model's resolution).
+
+    model: registry name or folder; device: "cpu", "cuda", … (None: auto). frames: output frames,
+    both photos included (at least 2); size: side of the square output frames in pixels;
+    mode: what `engine.transfer` carries ("both", "motion" or "color"); path: the latent path
+    ("linear" or "slerp"); projection: how each photo is projected (None: the defaults).
+
+    Yields Progress whose `done` grows monotonically over one `total` (projection steps of A,
+    then of B, then one per output frame), and finally one Morphed. Raises ValueError for a bad
+    argument or a photo smaller than the model's frame, and the registry's error for an unknown
+    model, before any long work starts.
+    """
+    import torch
+
+    from igan_app import imaging
+    from igan_app.engine.frame import Frame
+    from igan_app.engine.interpolation import interpolate, render_path
+    from igan_app.engine.morph import morph
+    from igan_app.engine.projection import ProjectionConfig
+
+    if frames < 2:
+        raise ValueError(f"a morph needs at least 2 frames, got {frames}")
+    if size < 1:
+        raise ValueError(f"the frame size must be positive, got {size}")
+    started = time.perf_counter()
+    config = projection or ProjectionConfig()
+    models = cache.get(model, device)
+    photos = (photo_a, photo_b)
+    # Both checks come first, so a small photo B fails at once rather than after A's projection.
+    for label, photo in zip(PHOTO_LABELS, photos):
+        check_photo(photo, label, models.resolution)
+
+    per_photo = projection_steps(config)
+    total = 2 * per_photo + frames
+    regions, latents = [], []
+    for index, (label, photo) in enumerate(zip(PHOTO_LABELS, photos)):
+        what = f"projecting photo {label}"
+        offset = index * per_photo
+        frame = Frame.centre(photo.shape[:2], models.resolution)
+        yield Progress(what, offset, total)
+        last = None
+        for last in jobs.projection(cache, model, device, photo, frame, config):
+            yield Progress(what, offset + min(last.step + 1, per_photo), total)
+        if last is None:
+            raise RuntimeError(f"the projection of photo {label} yielded no result")
+        latents.append(torch.from_numpy(last.latent))
+        left, top, right, bottom = frame.box
+        regions.append(photo[top:bottom, left:right])
+
+    done = 2 * per_photo
+    yield Progress("rendering the path", done, total)
+    path_latents = interpolate(latents[0], latents[1], frames, path).to(models.device)
+    generated = list(imaging.to_uint8(render_path(models.manifold, path_latents).cpu()))
+    output = []
+    for step in morph(regions[0], regions[1], generated, size=size, mode=mode):
+        output.append(step.image)
+        yield Progress("morphing", done + step.index + 1, total)
+    yield Morphed(output, generated, time.perf_counter() - started)
+
+
+def export_target(name: str, chosen_filter: str) -> Path:
+    """Where `imaging.write_animation` writes a save dialog's answer: for "PNG frames" a folder
+    (any suffix dropped); otherwise the name, with the chosen filter's suffix added when it has
+    no .gif or .mp4 suffix of its own."""
+    path = Path(name)
+    if chosen_filter.startswith("PNG"):
+        return path.with_suffix("") if path.suffix else path
+    if path.suffix.lower() in (".gif", ".mp4"):
+        return path
+    return path.with_name(path.name + (".mp4" if chosen_filter.startswith("MP4") else ".gif"))
+
+
+__all__ = ["EXPORT_FILTERS", "Morphed", "check_photo", "export_target", "morphing",
+           "projection_steps"]

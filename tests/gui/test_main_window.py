@@ -1,0 +1,177 @@
+"""The main window, driven as a user drives it, with the shipped landscape64 manifold.
+
+Open a photo, paint with the color brush, see candidates, choose one, apply, undo, save; a job that
+fails shows a message and the window stays usable; no thread is left running (tests/conftest.py).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from gui_input import drag
+from PySide6.QtCore import QSettings, Qt
+from PySide6.QtTest import QTest
+
+from igan_app import imaging
+from igan_app.gui.main_window import MainWindow
+from igan_app.gui.settings import Settings
+
+ASSETS = Path(__file__).resolve().parents[2] / "assets"
+PHOTO = ASSETS / "photos" / "dune.jpg"
+WAIT_MS = 60_000  # generous bounds for a slow CI machine; each wait takes a second or two here
+
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
+
+
+@pytest.fixture
+def window(qtbot, tmp_path):
+    settings = Settings(QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat))
+    settings.projection_steps = 5
+    settings.starts, settings.candidates = 8, 4
+    settings.device = "cpu"
+    win = MainWindow(settings, start=False, autosave=tmp_path / "last.igan")
+    qtbot.addWidget(win)
+    win.resize(1100, 750)
+    win.show()
+    qtbot.waitExposed(win)
+    yield win
+    win.close()
+
+
+def wait_projected(qtbot, win) -> None:
+    qtbot.waitUntil(lambda: win.editor.document is not None
+                    and win.editor.document.anchor is not None, timeout=WAIT_MS)
+
+
+def paint_sky(win) -> None:
+    """A color-brush drag across the upper part of the region, in canvas coordinates."""
+    canvas = win.editor_view.canvas
+    left, top, right, bottom = win.editor.document.frame.box
+    y = top + (bottom - top) * 0.2
+    points = [canvas.widget_point((left + (right - left) * f, y)) for f in (0.2, 0.4, 0.6, 0.8)]
+    win.editor_view.set_tool("color")
+    win.editor_view.set_color((250, 120, 30))
+    drag(canvas, [(p.x(), p.y()) for p in points])
+
+
+def test_paint_choose_apply_undo_and_save(qtbot, window, tmp_path):
+    assert window.open_photo(PHOTO)
+    wait_projected(qtbot, window)
+    start = window.editor.document.current.astype(int)
+    assert "landscape64" in window.models_label.text()
+
+    paint_sky(window)
+    doc = window.editor.document
+    assert len(doc.strokes.items) == 1 and doc.strokes.items[0].kind == "color"
+    qtbot.waitUntil(lambda: window.editor.candidates is not None
+                    and window.editor.candidates.iteration == window.editor.candidates.total,
+                    timeout=WAIT_MS)
+    grid = window.editor_view.grid
+    found = window.editor.candidates
+    assert grid.count() == len(found.costs) >= 1
+    # The candidates differ from the picture the edit started from, towards the orange stroke.
+    for image in found.images:
+        assert np.abs(image.astype(int) - start).mean() > 2
+    assert "ms/update" in window.ms_label.text()
+
+    # Choose the second candidate (or the only one) by clicking its thumbnail.
+    index = min(1, grid.count() - 1)
+    rect = grid.visualItemRect(grid.item(index))
+    QTest.mouseClick(grid.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+    assert window.editor.chosen == index
+    qtbot.waitUntil(lambda: window.editor.path is not None, timeout=WAIT_MS)
+    assert np.array_equal(window.editor.path.images[-1], found.images[index])
+
+    before = window.editor.document.photo
+    window.editor_view.actions["apply"].trigger()
+    qtbot.waitUntil(lambda: window.editor.document.photo is not before, timeout=WAIT_MS)
+    edited = window.editor.document.photo
+    assert edited.shape == before.shape == imaging.read_image(PHOTO).shape
+    assert np.abs(edited.astype(int) - before).mean() > 0.5
+    assert window.editor.document.strokes.is_empty  # the applied strokes are done with
+
+    out = tmp_path / "edited.png"
+    assert window.save_result(out)
+    assert np.array_equal(imaging.read_image(out), edited)
+
+    window.undo_action.trigger()  # undo the apply: the photo and the stroke come back
+    assert window.editor.document.photo is before
+    assert len(window.editor.document.strokes.items) == 1
+    window.undo_action.trigger()  # undo the stroke
+    assert window.editor.document.strokes.is_empty
+    assert not window.undo_action.isEnabled()
+    window.redo_action.trigger()
+    assert len(window.editor.document.strokes.items) == 1
+
+
+def test_a_failing_job_shows_a_message_and_the_window_stays_usable(qtbot, window, tmp_path):
+    small = tmp_path / "small.png"
+    imaging.write_image(small, np.full((40, 50, 3), 128, np.uint8))
+    assert window.open_photo(small)  # it reads; the model refuses it in the projection job
+    qtbot.waitUntil(lambda: "smaller than the model" in window.last_error, timeout=WAIT_MS)
+    assert window.editor.busy == ""
+
+    broken = tmp_path / "broken.jpg"
+    broken.write_bytes(b"not a picture at all")
+    assert not window.open_photo(broken)
+    assert "broken.jpg" in window.last_error and "\n" not in window.last_error
+
+    assert window.open_photo(PHOTO)
+    wait_projected(qtbot, window)
+    assert window.editor.document.path == str(PHOTO)
+
+
+def test_session_round_trip_and_recent_files(qtbot, window, tmp_path):
+    assert window.open_photo(PHOTO)
+    wait_projected(qtbot, window)
+    paint_sky(window)
+    session = tmp_path / "work.igan"
+    assert window.save_session(session)
+    saved = window.editor.document
+
+    window.open_photo(ASSETS / "photos" / "storm.jpg")
+    assert window.open_session(session)
+    doc = window.editor.document
+    assert np.array_equal(doc.photo, saved.photo)
+    assert doc.strokes == saved.strokes
+    assert np.array_equal(doc.anchor, saved.anchor)
+    # With an anchor there is no projection again: the strokes are optimized at once.
+    qtbot.waitUntil(lambda: window.editor.candidates is not None, timeout=WAIT_MS)
+    recent = window.settings.recent_files()
+    assert recent[0] == str(session.resolve()) and str(PHOTO.resolve()) in recent
+
+
+def test_views_show_the_original_the_edit_and_both(qtbot, window):
+    assert window.open_photo(PHOTO)
+    wait_projected(qtbot, window)
+    view = window.editor_view
+    height, width = window.editor.document.photo.shape[:2]
+    view.actions["view:side by side"].trigger()
+    assert view.canvas.image_size() == (height, 2 * width + 16)
+    view.actions["view:original"].trigger()
+    assert view.canvas.image_size() == (height, width)
+    assert view.view_box.currentText() == "Original"
+
+
+def test_the_start_shows_a_world_scene_and_closing_keeps_the_session(qtbot, tmp_path):
+    settings = Settings(QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat))
+    settings.projection_steps, settings.device = 0, "cpu"
+    win = MainWindow(settings, autosave=tmp_path / "last.igan")
+    qtbot.addWidget(win)
+    win.show()
+    qtbot.waitUntil(lambda: win.editor.document is not None, timeout=WAIT_MS)
+    assert win.editor.document.photo.shape == (480, 640, 3)
+    wait_projected(qtbot, win)
+    win.close()
+    assert settings.last_session == str(tmp_path / "last.igan")
+
+    again = MainWindow(settings, autosave=tmp_path / "last.igan")
+    qtbot.addWidget(again)
+    qtbot.waitUntil(lambda: again.editor.document is not None, timeout=WAIT_MS)
+    assert np.array_equal(again.editor.document.anchor, win.editor.document.anchor)
+    again.close()
+
+
+
