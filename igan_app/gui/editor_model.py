@@ -6,9 +6,12 @@ history; strokes and applied edits push new snapshots. What the model proposes f
 job goes to the shared `ModelWorker`; this object remembers which request numbers are its own and
 ignores the rest (the morph view submits to the same worker).
 
-While the user drags a stroke, every change submits an edit that continues from the previous
-edit's latents (`jobs.editing(..., starts=...)`), so the newest-wins worker keeps optimizing
-towards the stroke as it grows, as iGAN's optimizer thread did.
+While the user drags a stroke, the edit continues from the previous edit's latents
+(`jobs.editing(..., starts=...)`), so the optimizer keeps working towards the stroke as it grows,
+as iGAN's optimizer thread did. A changed stroke does not replace an edit that has not shown its
+first step yet: mouse moves come faster than one step, and replacing every job before it yields
+would show nothing until the button is released. The change waits, and is submitted as soon as
+the running edit reports a step (or ends).
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ import logging
 from dataclasses import dataclass, replace
 
 import numpy as np
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QObject, QTimer, Signal
 
 from igan_app.engine.frame import Frame
 from igan_app.engine.strokes import Item, StrokesError, StrokeSet, item_kind
@@ -29,6 +32,7 @@ log = logging.getLogger(__name__)
 
 VIEWS = ("original", "reconstruction", "candidate", "edited", "side by side")
 PATH_FRAMES = 9  # pictures along the slider, from the anchor to the chosen candidate
+PREVIEW_DELAY_MS = 150  # the slider settles this long before the photo preview is computed
 
 
 @dataclass(frozen=True, eq=False)
@@ -95,6 +99,9 @@ class EditorModel(QObject):
         self._seed = 0
         self._preview: Item | None = None
         self._starts: np.ndarray | None = None  # every start's latent of the last edit step
+        self._edit_request: int | None = None  # the edit in flight, and whether it has stepped
+        self._edit_stepped = False
+        self._edit_waiting = False  # the strokes changed while that edit had not stepped yet
         self._resolution: int | None = None
         self._models_described = ""
         self.candidates: jobs.Candidates | None = None
@@ -102,6 +109,13 @@ class EditorModel(QObject):
         self.path: jobs.PathFrames | None = None
         self.position = PATH_FRAMES - 1
         self.last_ms: float | None = None
+        # The chosen edit carried onto the photo, computed once a candidate is chosen, for the
+        # state it was computed for (document, candidates, chosen, position); Apply commits it.
+        self.preview: jobs.Applied | None = None
+        self._preview_state: tuple | None = None
+        self._preview_requests: dict[int, tuple] = {}
+        self._preview_timer = QTimer(self, singleShot=True, interval=PREVIEW_DELAY_MS)
+        self._preview_timer.timeout.connect(self._request_preview)
         worker.started.connect(self._on_started)
         worker.step.connect(self._on_step)
         worker.finished.connect(self._on_finished)
@@ -179,7 +193,10 @@ class EditorModel(QObject):
             return
         self._preview = item
         self.documentChanged.emit()
-        self._edit(live=True)
+        if self._edit_request is not None and not self._edit_stepped:
+            self._edit_waiting = True
+        else:
+            self._edit(live=True)
 
     def cancel_stroke(self) -> None:
         self._preview = None
@@ -243,6 +260,8 @@ class EditorModel(QObject):
         """The slider: frame `index` of the path, 0 = the anchor's picture."""
         self.position = max(0, min(PATH_FRAMES - 1, int(index)))
         self.pathChanged.emit()
+        if self.path is not None:
+            self._preview_timer.start()
 
     def chosen_latent(self) -> np.ndarray | None:
         """The latent at the slider's position on the path to the chosen candidate."""
@@ -251,6 +270,19 @@ class EditorModel(QObject):
         target = self.candidates.latents[self.chosen]
         return jobs.path_point(self.document.anchor, target, self.position / (PATH_FRAMES - 1),
                                self.options.path_mode)
+
+    def preview_photo(self) -> np.ndarray | None:
+        """The photo with the chosen edit carried onto it at the slider's position, once computed
+        (None before, and as soon as anything it depends on changes)."""
+        state = self._edit_state()
+        if self.preview is None or state is None or not _same(state, self._preview_state):
+            return None
+        return self.preview.photo
+
+    def _edit_state(self) -> tuple | None:
+        if self.chosen is None or self.document is None:
+            return None
+        return (self.document, self.candidates, self.chosen, self.position)
 
     def picture(self) -> np.ndarray | None:
         """The generated picture the candidate view shows: the path frame at the slider, else
@@ -279,18 +311,31 @@ class EditorModel(QObject):
 
     def apply(self) -> None:
         """Carry the change at the slider onto the full-resolution photo (undoable)."""
-        doc, latent = self.document, self.chosen_latent()
-        if doc is None or latent is None:
+        if self.chosen_latent() is None:
             self.errorOccurred.emit("choose a candidate first: paint strokes, then click one")
             return
-        options = self.options
+        self._preview_timer.stop()  # a preview submitted now would replace the apply
+        if self.preview_photo() is not None:
+            self._applied(self.preview)  # already computed for exactly this state
+            return
+        self._submit_transfer("apply")
+
+    def _request_preview(self) -> None:
+        state = self._edit_state()
+        if (state is None or self.path is None or self.preview_photo() is not None
+                or "apply" in self._requests.values()):
+            return
+        self._preview_requests[self._submit_transfer("preview")] = state
+
+    def _submit_transfer(self, kind: str) -> int:
+        doc, latent, options = self.document, self.chosen_latent(), self.options
 
         def steps():
             return jobs.apply_edit(self._cache, options.model, options.device, doc.photo,
                                    doc.frame, doc.anchor, latent, mode=options.transfer_mode,
                                    path=options.path_mode)
 
-        self._submit("apply", steps)
+        return self._submit(kind, steps)
 
     def stop(self) -> None:
         if self._busy:
@@ -332,7 +377,9 @@ class EditorModel(QObject):
                                 doc.anchor, doc.current, config, starts=starts,
                                 keep_weight=options.keep_weight)
 
-        self._submit("edit" if not live else "live edit", steps)
+        self._edit_waiting = False
+        self._edit_request = self._submit("edit" if not live else "live edit", steps)
+        self._edit_stepped = False
 
     def _render_path(self) -> None:
         doc = self.document
@@ -347,9 +394,10 @@ class EditorModel(QObject):
 
         self._submit("path", steps)
 
-    def _submit(self, kind: str, steps) -> None:
+    def _submit(self, kind: str, steps) -> int:
         request = self._worker.submit(kind, steps)
         self._requests[request] = kind
+        return request
 
     # --- worker reports (GUI thread) --------------------------------------------------------
 
@@ -358,7 +406,8 @@ class EditorModel(QObject):
 
     def _on_started(self, request: int, kind: str) -> None:
         if self._mine(request):
-            self._set_busy({"project": "projecting", "apply": "applying to the photo"}.get(
+            self._set_busy({"project": "projecting", "apply": "applying to the photo",
+                            "preview": "carrying the edit onto the photo"}.get(
                 kind, "editing" if "edit" in kind else "rendering the path"))
 
     def _on_step(self, request: int, result: object) -> None:
@@ -374,6 +423,8 @@ class EditorModel(QObject):
             if result.step.done:
                 self._projected(result.step, result.frame)
         elif isinstance(result, jobs.Candidates):
+            if request == self._edit_request:
+                self._edit_stepped = True
             self._starts = result.starts
             self.candidates = result
             if self.chosen is not None and self.chosen >= len(result.costs):
@@ -384,14 +435,21 @@ class EditorModel(QObject):
             self.stepTimed.emit(result.ms)
             self.candidatesChanged.emit()
             self.pathChanged.emit()
+            if self._edit_waiting:
+                self._edit(live=self._preview is not None)
         elif isinstance(result, jobs.PathFrames):
             self.path = result
             self.pathChanged.emit()
+            self._preview_timer.start(0)
         elif isinstance(result, jobs.Progress):
             self.progressed.emit(result.done, result.total)
             self._set_busy(result.what)
         elif isinstance(result, jobs.Applied):
-            self._applied(result)
+            if kind == "preview":
+                self.preview, self._preview_state = result, self._preview_requests.get(request)
+                self.pathChanged.emit()
+            else:
+                self._applied(result)
 
     def _projected(self, result: jobs.Projected, frame: Frame) -> None:
         doc = self.document
@@ -413,20 +471,33 @@ class EditorModel(QObject):
                                 f"{doc.photo.shape[0]} photo in {result.seconds:.2f} s")
 
     def _on_finished(self, request: int, _last: object) -> None:
+        self._preview_requests.pop(request, None)
         if self._requests.pop(request, None) is not None:
             self._set_busy("")
+        self._edit_ended(request)
 
     def _on_failed(self, request: int, message: str, details: str) -> None:
         kind = self._requests.pop(request, None)
         if kind is None:
             return
+        self._edit_ended(request)
         log.error("%s job failed: %s\n%s", kind, message, details)
         self._set_busy("")
+        self._preview_requests.pop(request, None)
         self.errorOccurred.emit(f"{_JOB_NAMES.get(kind, kind)} failed: {message}")
 
     def _on_cancelled(self, request: int) -> None:
+        self._preview_requests.pop(request, None)
         if self._requests.pop(request, None) is not None and not self._requests:
             self._set_busy("")
+        self._edit_ended(request)
+
+    def _edit_ended(self, request: int) -> None:
+        if request != self._edit_request:
+            return
+        self._edit_request = None
+        if self._edit_waiting:
+            self._edit(live=self._preview is not None)
 
     # --- helpers ----------------------------------------------------------------------------
 
@@ -450,7 +521,14 @@ class EditorModel(QObject):
 
 
 _JOB_NAMES = {"project": "the projection", "edit": "the edit", "live edit": "the edit",
-              "path": "rendering the path", "apply": "applying the edit"}
+              "path": "rendering the path", "apply": "applying the edit",
+              "preview": "carrying the edit onto the photo"}
+
+
+def _same(a: tuple, b: tuple | None) -> bool:
+    """The states hold arrays and snapshots: the same objects, not equal values."""
+    return b is not None and len(a) == len(b) and all(x is y or (isinstance(x, int) and x == y)
+                                                      for x, y in zip(a, b, strict=True))
 
 
 def _frame_for(frame: Frame, resolution: int) -> Frame:

@@ -265,6 +265,10 @@ class EditorView(QWidget):
             return doc.original
         if self.view == "side by side":
             return side_by_side(doc.original, doc.photo)
+        if self.view == "candidate":
+            preview = self.model.preview_photo()
+            if preview is not None:
+                return preview
         return doc.photo
 
     def _inset(self):
@@ -274,16 +278,20 @@ class EditorView(QWidget):
             return None
         if self.view == "reconstruction":
             return doc.current
-        if self.view == "candidate":
+        if self.view == "candidate" and self.model.preview_photo() is None:
             return self.model.picture()
         return None
 
-    def _refresh_document(self) -> None:
-        doc = self.model.document
+    def _refresh_picture(self) -> None:
         picture = self.shown_picture()
         if picture is not self._shown_photo:
             self._shown_photo = picture
             self.canvas.set_image(picture)
+        self._refresh_inset()
+
+    def _refresh_document(self) -> None:
+        doc = self.model.document
+        self._refresh_picture()
         if doc is None:
             self.canvas.set_region(None)
             self.canvas.set_strokes(None)
@@ -292,7 +300,6 @@ class EditorView(QWidget):
             self.canvas.set_region(None if beside else doc.frame.box)
             self.canvas.set_strokes(None if beside or self.view == "original"
                                     else self.model.strokes())
-        self._refresh_inset()
         self._refresh_enabled()
 
     def _refresh_inset(self) -> None:
@@ -307,7 +314,7 @@ class EditorView(QWidget):
         else:
             self.grid.set_candidates(found.images, found.costs)
         self.grid.set_chosen(self.model.chosen)
-        self._refresh_inset()
+        self._refresh_picture()
         self._refresh_enabled()
 
     def _refresh_path(self) -> None:
@@ -315,7 +322,7 @@ class EditorView(QWidget):
         self.slider.setValue(self.model.position)
         self.slider.blockSignals(False)
         self.grid.set_chosen(self.model.chosen)
-        self._refresh_inset()
+        self._refresh_picture()
         self._refresh_enabled()
 
     def _refresh_enabled(self) -> None:

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from gui_input import drag
-from PySide6.QtCore import QSettings, Qt
+from gui_input import LEFT, NO_BUTTON, drag, mouse
+from PySide6.QtCore import QEvent, QSettings, Qt
 from PySide6.QtTest import QTest
 
 from igan_app import imaging
@@ -84,10 +84,16 @@ def test_paint_choose_apply_undo_and_save(qtbot, window, tmp_path):
     qtbot.waitUntil(lambda: window.editor.path is not None, timeout=WAIT_MS)
     assert np.array_equal(window.editor.path.images[-1], found.images[index])
 
+    # The chosen edit is carried onto the photo as a preview, shown in the candidate view.
+    qtbot.waitUntil(lambda: window.editor.preview_photo() is not None, timeout=WAIT_MS)
+    preview = window.editor.preview_photo()
+    assert window.editor_view.shown_picture() is preview
+
     before = window.editor.document.photo
     window.editor_view.actions["apply"].trigger()
     qtbot.waitUntil(lambda: window.editor.document.photo is not before, timeout=WAIT_MS)
     edited = window.editor.document.photo
+    assert edited is preview  # Apply committed the preview made for this very state
     assert edited.shape == before.shape == imaging.read_image(PHOTO).shape
     assert np.abs(edited.astype(int) - before).mean() > 0.5
     assert window.editor.document.strokes.is_empty  # the applied strokes are done with
@@ -104,6 +110,25 @@ def test_paint_choose_apply_undo_and_save(qtbot, window, tmp_path):
     assert not window.undo_action.isEnabled()
     window.redo_action.trigger()
     assert len(window.editor.document.strokes.items) == 1
+
+
+def test_moving_the_slider_invalidates_the_preview_and_apply_computes_it(qtbot, window):
+    assert window.open_photo(PHOTO)
+    wait_projected(qtbot, window)
+    paint_sky(window)
+    qtbot.waitUntil(lambda: window.editor.candidates is not None, timeout=WAIT_MS)
+    window.editor.choose(0)
+    qtbot.waitUntil(lambda: window.editor.preview_photo() is not None, timeout=WAIT_MS)
+    full = window.editor.preview_photo()
+    window.editor_view.slider.setValue(2)  # a third of the way: a smaller change
+    assert window.editor.preview_photo() is None
+    assert window.editor_view.shown_picture() is window.editor.document.photo
+    before = window.editor.document.photo
+    window.editor_view.actions["apply"].trigger()
+    qtbot.waitUntil(lambda: window.editor.document.photo is not before, timeout=WAIT_MS)
+    partial = window.editor.document.photo
+    change = np.abs(partial.astype(int) - before).mean()
+    assert 0 < change < np.abs(full.astype(int) - before).mean()
 
 
 def test_a_failing_job_shows_a_message_and_the_window_stays_usable(qtbot, window, tmp_path):
@@ -175,3 +200,29 @@ def test_the_start_shows_a_world_scene_and_closing_keeps_the_session(qtbot, tmp_
 
 
 
+
+
+def test_candidates_update_while_the_stroke_is_being_drawn(qtbot, window):
+    """Mouse moves come faster than an optimizer step; the edit must still show steps before the
+    button is released (iGAN's live optimization), not be replaced before each first step."""
+    assert window.open_photo(PHOTO)
+    wait_projected(qtbot, window)
+    qtbot.waitUntil(lambda: window.editor.busy == "", timeout=WAIT_MS)
+    canvas = window.editor_view.canvas
+    left, top, right, bottom = window.editor.document.frame.box
+    y = top + (bottom - top) * 0.2
+    points = [canvas.widget_point((left + (right - left) * (0.1 + 0.8 * i / 39), y))
+              for i in range(40)]
+    updates = []
+    window.editor.candidatesChanged.connect(
+        lambda: updates.append(window.editor.candidates) if window.editor.candidates else None)
+    mouse(canvas, QEvent.Type.MouseButtonPress, (points[0].x(), points[0].y()))
+    for point in points[1:]:
+        mouse(canvas, QEvent.Type.MouseMove, (point.x(), point.y()), NO_BUTTON, LEFT)
+        qtbot.wait(30)
+    shown_while_drawing = list(updates)
+    mouse(canvas, QEvent.Type.MouseButtonRelease, (points[-1].x(), points[-1].y()), LEFT,
+          NO_BUTTON)
+    assert len(shown_while_drawing) >= 2
+    # Each live edit continued from the last one's latents: the costs came down as it went on.
+    assert shown_while_drawing[-1].costs[0] < shown_while_drawing[0].costs[0]
