@@ -226,3 +226,19 @@ def test_candidates_update_while_the_stroke_is_being_drawn(qtbot, window):
     assert len(shown_while_drawing) >= 2
     # Each live edit continued from the last one's latents: the costs came down as it went on.
     assert shown_while_drawing[-1].costs[0] < shown_while_drawing[0].costs[0]
+
+
+def test_the_projection_can_be_stopped_and_started_again(qtbot, window):
+    window.settings.projection_steps = 200  # long enough to stop midway
+    window._apply_options()
+    assert window.open_photo(PHOTO)
+    qtbot.waitUntil(lambda: window.editor.busy == "projecting", timeout=WAIT_MS)
+    assert window.editor_view.actions["stop"].isEnabled()
+    window.editor_view.actions["stop"].trigger()
+    qtbot.waitUntil(lambda: window.editor.busy == "", timeout=WAIT_MS)
+    assert window.editor.document.anchor is None  # stopped: no latent, and no error shown
+    assert window.last_error == ""
+    window.settings.projection_steps = 3
+    window._apply_options()
+    window.editor_view.actions["reproject"].trigger()
+    wait_projected(qtbot, window)
