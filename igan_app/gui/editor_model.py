@@ -145,6 +145,8 @@ class EditorModel(QObject):
         model_changed = (options.model, options.device) != (self.options.model,
                                                             self.options.device)
         self.options = options
+        if self.path is not None and not model_changed:
+            self._preview_timer.start()  # the preview was made with the old options
         if model_changed and self.document is not None:
             # A latent of one manifold means nothing to another: project again.
             self._clear_candidates()
@@ -282,7 +284,7 @@ class EditorModel(QObject):
     def _edit_state(self) -> tuple | None:
         if self.chosen is None or self.document is None:
             return None
-        return (self.document, self.candidates, self.chosen, self.position)
+        return (self.document, self.candidates, self.chosen, self.position, self.options)
 
     def picture(self) -> np.ndarray | None:
         """The generated picture the candidate view shows: the path frame at the slider, else

@@ -7,6 +7,8 @@ are collected in `actions` for the main window's menus.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QAction, QActionGroup, QColor, QKeySequence
 from PySide6.QtWidgets import (
@@ -41,6 +43,7 @@ TOOLS = {
 BRUSH_TOOLS = ("color", "sketch", "warp", "eraser")
 VIEW_KEYS = ("1", "2", "3", "4", "5")
 PLAY_INTERVAL_MS = 90
+TRANSFER_MODES = ("both", "color", "motion")
 
 
 class EditorView(QWidget):
@@ -70,6 +73,15 @@ class EditorView(QWidget):
         self.width_box.setDecimals(0)
         self.width_box.setSuffix(" px")
         self.width_box.setToolTip("Brush width in photo pixels (or turn the mouse wheel)")
+        self.width_slider = QSlider(Qt.Orientation.Horizontal)
+        self.width_slider.setRange(1, 400)
+        self.width_slider.setMaximumWidth(160)
+        self.width_slider.setToolTip(self.width_box.toolTip())
+        self.mode_box = QComboBox()
+        self.mode_box.addItems(list(TRANSFER_MODES))
+        self.mode_box.setCurrentText(settings.transfer_mode)
+        self.mode_box.setToolTip("What Apply carries onto the photo: the color change, the "
+                                 "motion, or both")
         self._play_timer = QTimer(self)
         self._play_timer.setInterval(PLAY_INTERVAL_MS)
 
@@ -144,6 +156,7 @@ class EditorView(QWidget):
         tools.addSpacing(12)
         tools.addWidget(self.color_button)
         tools.addWidget(QLabel("Width"))
+        tools.addWidget(self.width_slider)
         tools.addWidget(self.width_box)
         tools.addStretch(1)
         tools.addWidget(QLabel("View"))
@@ -154,8 +167,11 @@ class EditorView(QWidget):
         self.play_button.setDefaultAction(self.actions["play"])
         path.addWidget(self.play_button)
         path.addWidget(self.slider, 1)
-        for name in ("fix", "restart", "apply"):
+        for name in ("fix", "restart"):
             path.addWidget(self._button(name))
+        path.addWidget(QLabel("Carry"))
+        path.addWidget(self.mode_box)
+        path.addWidget(self._button("apply"))
 
         left = QWidget()
         column = QVBoxLayout(left)
@@ -192,6 +208,8 @@ class EditorView(QWidget):
         self.view_box.currentIndexChanged.connect(lambda i: self.set_view(VIEWS[i]))
         self.color_button.clicked.connect(self._choose_color)
         self.width_box.valueChanged.connect(self._width_from_box)
+        self.width_slider.valueChanged.connect(lambda value: self._width_from_box(float(value)))
+        self.mode_box.currentTextChanged.connect(self._set_transfer_mode)
         self._play_timer.timeout.connect(self._play_step)
         model.documentChanged.connect(self._refresh_document)
         model.candidatesChanged.connect(self._refresh_candidates)
@@ -207,9 +225,7 @@ class EditorView(QWidget):
             name = "pan"  # the picture is two photos wide: strokes would land in the wrong place
         self.canvas.set_tool(name)
         if name in BRUSH_TOOLS:
-            self.width_box.blockSignals(True)
-            self.width_box.setValue(self.settings.brush_width(name))
-            self.width_box.blockSignals(False)
+            self._show_width(self.settings.brush_width(name))
             self._apply_brush()
 
     def set_color(self, rgb: tuple[int, int, int]) -> None:
@@ -231,14 +247,23 @@ class EditorView(QWidget):
     def _width_from_box(self, width: float) -> None:
         if self.tool in BRUSH_TOOLS:
             self.settings.set_brush_width(self.tool, width)
+            self._show_width(width)
             self._apply_brush()
+
+    def _show_width(self, width: float) -> None:
+        for widget, value in ((self.width_box, width), (self.width_slider, round(width))):
+            widget.blockSignals(True)
+            widget.setValue(value)
+            widget.blockSignals(False)
+
+    def _set_transfer_mode(self, mode: str) -> None:
+        self.settings.transfer_mode = mode
+        self.model.set_options(replace(self.model.options, transfer_mode=mode))
 
     def _width_from_canvas(self, width: float) -> None:
         if self.tool in BRUSH_TOOLS:
             self.settings.set_brush_width(self.tool, width)
-            self.width_box.blockSignals(True)
-            self.width_box.setValue(width)
-            self.width_box.blockSignals(False)
+            self._show_width(width)
 
     # --- views ------------------------------------------------------------------------------
 

@@ -242,3 +242,17 @@ def test_the_projection_can_be_stopped_and_started_again(qtbot, window):
     window._apply_options()
     window.editor_view.actions["reproject"].trigger()
     wait_projected(qtbot, window)
+
+
+def test_the_transfer_mode_changes_what_is_carried_onto_the_photo(qtbot, window):
+    assert window.open_photo(PHOTO)
+    wait_projected(qtbot, window)
+    paint_sky(window)
+    qtbot.waitUntil(lambda: window.editor.candidates is not None, timeout=WAIT_MS)
+    window.editor.choose(0)
+    qtbot.waitUntil(lambda: window.editor.preview_photo() is not None, timeout=WAIT_MS)
+    both = window.editor.preview_photo()
+    window.editor_view.mode_box.setCurrentText("color")
+    assert window.editor.preview_photo() is None and window.settings.transfer_mode == "color"
+    qtbot.waitUntil(lambda: window.editor.preview_photo() is not None, timeout=WAIT_MS)
+    assert np.abs(window.editor.preview_photo().astype(int) - both).mean() > 0.1
