@@ -256,3 +256,26 @@ def test_the_transfer_mode_changes_what_is_carried_onto_the_photo(qtbot, window)
     assert window.editor.preview_photo() is None and window.settings.transfer_mode == "color"
     qtbot.waitUntil(lambda: window.editor.preview_photo() is not None, timeout=WAIT_MS)
     assert np.abs(window.editor.preview_photo().astype(int) - both).mean() > 0.1
+
+
+def test_dropping_a_photo_on_the_window_opens_it(qtbot, window):
+    from PySide6.QtCore import QMimeData, QPointF, QUrl
+    from PySide6.QtGui import QDragEnterEvent, QDropEvent
+
+    data = QMimeData()
+    data.setUrls([QUrl.fromLocalFile(str(PHOTO))])
+    enter = QDragEnterEvent(window.rect().center(), Qt.DropAction.CopyAction, data,
+                            Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
+    enter.ignore()  # events start accepted; only the window's handler may accept it
+    window.dragEnterEvent(enter)
+    assert enter.isAccepted()
+    window.dropEvent(QDropEvent(QPointF(window.rect().center()), Qt.DropAction.CopyAction, data,
+                                Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier))
+    assert window.editor.document is not None and window.editor.document.path == str(PHOTO)
+    text = QMimeData()
+    text.setText("not a file")
+    refused = QDragEnterEvent(window.rect().center(), Qt.DropAction.CopyAction, text,
+                              Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
+    refused.ignore()
+    window.dragEnterEvent(refused)
+    assert not refused.isAccepted()
