@@ -81,10 +81,6 @@ def load_features(args: argparse.Namespace, device, *, quiet: bool = False):
 
 def load_manifold(name: str | Path, device):
     """A dcgan-manifold by registry name or folder (a LoadedModel: model, config, path)."""
-    from igan_app.zoo.checkpoint import load_checkpoint
-    from igan_app.zoo.registry import ModelRegistry
+    from igan_app.zoo.registry import load_model
 
-    kinds = ("dcgan-manifold",)
-    if Path(name).is_dir():
-        return load_checkpoint(name, expected_kind=kinds, device=device)
-    return ModelRegistry().load(str(name), expected_kind=kinds, device=device)
+    return load_model(name, expected_kind="dcgan-manifold", device=device)

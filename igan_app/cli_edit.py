@@ -134,10 +134,12 @@ def _read_photo(path: Path, resolution: int | None):
 
 
 def _check_photo_size(photo, path: Path, resolution: int) -> None:
-    height, width = photo.shape[:2]
-    if min(height, width) < resolution:
-        raise CommandError(f"{path}: the photo is {width}×{height}, smaller than the model's "
-                           f"{resolution}×{resolution} frame")
+    from igan_app.engine.frame import check_fits
+
+    try:
+        check_fits(photo.shape[:2], resolution)
+    except ValueError as err:
+        raise CommandError(f"{path}: {err}") from None
 
 
 def _frame(photo, region, resolution: int, path: Path):

@@ -22,6 +22,28 @@ def resize_square(region: np.ndarray, side: int) -> np.ndarray:
                       interpolation=cv2.INTER_AREA if shrinking else cv2.INTER_CUBIC)
 
 
+def check_box(box, photo_size: tuple[int, int]) -> tuple[int, int, int, int]:
+    """`box` as four ints (left, top, right, bottom); ValueError unless it is a non-empty region
+    inside a photo of `photo_size` (height, width), right and bottom exclusive."""
+    height, width = photo_size
+    if len(box) != 4:
+        raise ValueError(f"a region is four integers (left, top, right, bottom), got {box!r}")
+    left, top, right, bottom = (int(v) for v in box)
+    if not (0 <= left < right <= width and 0 <= top < bottom <= height):
+        raise ValueError(f"region {(left, top, right, bottom)} is not inside the {width}×{height} "
+                         f"photo (it must be a non-empty (left, top, right, bottom) box)")
+    return left, top, right, bottom
+
+
+def check_fits(photo_size: tuple[int, int], resolution: int, name: str = "the photo") -> None:
+    """ValueError when a photo of `photo_size` (height, width) is smaller than the model's frame:
+    the frame would have to be upscaled from it."""
+    height, width = photo_size
+    if min(height, width) < resolution:
+        raise ValueError(f"{name} is {width}×{height}, smaller than the model's "
+                         f"{resolution}×{resolution} frame")
+
+
 @dataclass(frozen=True)
 class Frame:
     """photo_size: (height, width) of the photo; box: (left, top, right, bottom), the region of
@@ -33,11 +55,7 @@ class Frame:
     resolution: int
 
     def __post_init__(self) -> None:
-        height, width = self.photo_size
-        left, top, right, bottom = self.box
-        if not (0 <= left < right <= width and 0 <= top < bottom <= height):
-            raise ValueError(f"region {self.box} (left, top, right, bottom) is not inside the "
-                             f"{width}×{height} photo")
+        check_box(self.box, self.photo_size)
         if self.resolution <= 0:
             raise ValueError(f"resolution must be positive, got {self.resolution}")
 

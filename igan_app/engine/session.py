@@ -31,6 +31,7 @@ import numpy as np
 from PIL import Image
 
 import igan_app
+from igan_app.engine.frame import check_box
 from igan_app.engine.strokes import StrokesError, StrokeSet
 from igan_app.imaging import ImageError, PathLike, decode_rgba
 
@@ -153,11 +154,10 @@ def _box(value: object, width: int, height: int) -> tuple[int, int, int, int]:
     if (isinstance(value, (str, bytes)) or not isinstance(value, (tuple, list))
             or len(value) != 4 or not all(_is_int(v) for v in value)):
         raise SessionError(f"box must be four integers (left, top, right, bottom), got {value!r}")
-    left, top, right, bottom = (int(v) for v in value)
-    if not (0 <= left < right <= width and 0 <= top < bottom <= height):
-        raise SessionError(f"box {(left, top, right, bottom)} is not a non-empty region inside "
-                           f"the {width}×{height} photo")
-    return left, top, right, bottom
+    try:
+        return check_box(value, (height, width))
+    except ValueError as err:
+        raise SessionError(str(err)) from None
 
 
 def _costs(value: object, candidates: np.ndarray | None) -> tuple[float, ...]:

@@ -23,6 +23,7 @@ import numpy as np
 
 from igan_app.engine.edit_field import MODES, EditField, accumulate, apply_field
 from igan_app.engine.flow import DEFAULT_FLOW_METHOD, check_frame
+from igan_app.engine.frame import check_box
 from igan_app.engine.spread import DEFAULT_SPREAD, apply_spread, spread_distance
 
 # Feather width when none is given, as a fraction of the box's shorter side.
@@ -42,7 +43,7 @@ def transfer(photo: np.ndarray, box: tuple[int, int, int, int], frames: Sequence
     if mode not in MODES:
         raise ValueError(f"unknown transfer mode {mode!r}; choose one of {', '.join(MODES)}")
     check_frame(photo, "photo")
-    box = _check_box(photo, box)
+    box = check_box(box, photo.shape[:2])
     _feather_width(box, feather)
     spread_distance(box, spread)
     *_, field = accumulate(frames, method)
@@ -71,7 +72,7 @@ def apply_to_photo(photo: np.ndarray, box: tuple[int, int, int, int], field: Edi
     if mode not in MODES:
         raise ValueError(f"unknown transfer mode {mode!r}; choose one of {', '.join(MODES)}")
     check_frame(photo, "photo")
-    left, top, right, bottom = box = _check_box(photo, box)
+    left, top, right, bottom = box = check_box(box, photo.shape[:2])
     width = _feather_width(box, feather)
     distance = spread_distance(box, spread)
     out = photo.copy()
@@ -94,7 +95,7 @@ def paste_region(photo: np.ndarray, box: tuple[int, int, int, int], result: np.n
     outside the box is bit-identical to `photo`.
     """
     check_frame(photo, "photo")
-    left, top, right, bottom = _check_box(photo, box)
+    left, top, right, bottom = check_box(box, photo.shape[:2])
     check_frame(result, "result")
     if result.shape[:2] != (bottom - top, right - left):
         raise ValueError(f"result is {result.shape[1]}×{result.shape[0]}, the box "
@@ -104,17 +105,6 @@ def paste_region(photo: np.ndarray, box: tuple[int, int, int, int], result: np.n
     out[top:bottom, left:right] = result
     _feather(out, photo, (left, top, right, bottom), width)
     return out
-
-
-def _check_box(photo: np.ndarray, box: tuple[int, int, int, int]) -> tuple[int, int, int, int]:
-    height, width = photo.shape[:2]
-    if len(box) != 4:
-        raise ValueError(f"box must be (left, top, right, bottom), got {box!r}")
-    left, top, right, bottom = (int(v) for v in box)
-    if not (0 <= left < right <= width and 0 <= top < bottom <= height):
-        raise ValueError(f"box {tuple(box)} (left, top, right, bottom) is not inside the "
-                         f"{width}×{height} photo")
-    return left, top, right, bottom
 
 
 def _feather_width(box: tuple[int, int, int, int], feather: float | None) -> float:

@@ -22,7 +22,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 from PySide6.QtCore import QObject, QTimer, Signal
 
-from igan_app.engine.frame import Frame
+from igan_app.engine.frame import Frame, check_fits
 from igan_app.engine.strokes import Item, StrokesError, StrokeSet, item_kind
 from igan_app.gui import jobs
 from igan_app.gui.history import History
@@ -108,7 +108,6 @@ class EditorModel(QObject):
         self.chosen: int | None = None
         self.path: jobs.PathFrames | None = None
         self.position = PATH_FRAMES - 1
-        self.last_ms: float | None = None
         # The chosen edit carried onto the photo, computed once a candidate is chosen, for the
         # state it was computed for (document, candidates, chosen, position); Apply commits it.
         self.preview: jobs.Applied | None = None
@@ -432,7 +431,6 @@ class EditorModel(QObject):
             if self.chosen is not None and self.chosen >= len(result.costs):
                 self.chosen = None
             self.path = None
-            self.last_ms = result.ms
             self.progressed.emit(result.iteration, result.total)
             self.stepTimed.emit(result.ms)
             self.candidatesChanged.emit()
@@ -535,26 +533,8 @@ def _same(a: tuple, b: tuple | None) -> bool:
 
 def _frame_for(frame: Frame, resolution: int) -> Frame:
     """The same region for a model of another resolution; refused when the photo is smaller."""
-    height, width = frame.photo_size
-    if min(height, width) < resolution:
-        raise ValueError(f"the photo is {width}×{height}, smaller than the model's "
-                         f"{resolution}×{resolution} frame")
+    check_fits(frame.photo_size, resolution)
     return Frame(frame.photo_size, frame.box, resolution)
-
-
-def compose(photo: np.ndarray, frame: Frame, picture: np.ndarray | None) -> np.ndarray:
-    """The photo with a generated picture shown in its region (stretched to the box)."""
-    if picture is None:
-        return photo
-    import cv2
-
-    left, top, right, bottom = frame.box
-    resized = cv2.resize(picture, (right - left, bottom - top),
-                         interpolation=cv2.INTER_LINEAR if right - left <= picture.shape[1] * 4
-                         else cv2.INTER_CUBIC)
-    from igan_app.engine.transfer import paste_region
-
-    return paste_region(photo, frame.box, resized)
 
 
 def side_by_side(left: np.ndarray, right: np.ndarray, gap: int = 16) -> np.ndarray:

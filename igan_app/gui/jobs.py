@@ -12,6 +12,7 @@ import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -58,22 +59,14 @@ class ModelCache:
         """The models for manifold `name` (registry name or folder) on `device` ("auto", "cpu",
         "cuda", …; None: auto). Raises the registry's or the device's error, as data for the GUI."""
         from igan_app.device import pick_device
-        from igan_app.zoo.checkpoint import load_checkpoint
-        from igan_app.zoo.registry import ModelRegistry
+        from igan_app.zoo.registry import load_model
         from igan_app.zoo.vgg import load_feature_network
 
         torch_device = pick_device(device)
         key = (str(name), str(torch_device))
         with self._lock:
             if key not in self._models:
-                kinds = ("dcgan-manifold",)
-                from pathlib import Path
-
-                if Path(name).is_dir():
-                    loaded = load_checkpoint(name, expected_kind=kinds, device=torch_device)
-                else:
-                    loaded = ModelRegistry().load(str(name), expected_kind=kinds,
-                                                  device=torch_device)
+                loaded = load_model(name, expected_kind="dcgan-manifold", device=torch_device)
                 features = load_feature_network(device=torch_device)
                 self._models[key] = Models(Path(name).name, loaded.model, features, torch_device)
             return self._models[key]
@@ -170,25 +163,30 @@ def path_point(anchor: np.ndarray, target: np.ndarray, t: float, mode: str = "li
 
 @dataclass(frozen=True)
 class PathFrames:
-    """The generated frames (n, r, r, 3) uint8 from the anchor to a candidate, both included."""
+    """The generated frames (n, r, r, 3) uint8 from the anchor to a candidate, both included,
+    and their latents (n, d)."""
 
     images: np.ndarray
     latents: np.ndarray
 
 
-def path_frames(cache: ModelCache, model: str, device: str | None, anchor: np.ndarray,
-                target: np.ndarray, count: int, mode: str = "linear") -> Iterator[PathFrames]:
+def render_between(models: Models, start: np.ndarray, end: np.ndarray, count: int,
+                   mode: str = "linear") -> PathFrames:
+    """The generator's `count` pictures on the latent path from `start` to `end` (both (d,))."""
     import torch
 
     from igan_app import imaging
     from igan_app.engine.interpolation import interpolate, render_path
 
-    models = cache.get(model, device)
-    a = torch.from_numpy(np.asarray(anchor, np.float32)).reshape(1, -1)
-    b = torch.from_numpy(np.asarray(target, np.float32)).reshape(1, -1)
-    latents = interpolate(a, b, count, mode).to(models.device)
-    images = imaging.to_uint8(render_path(models.manifold, latents).cpu())
-    yield PathFrames(images, latents.cpu().numpy())
+    latents = interpolate(torch.from_numpy(np.asarray(start, np.float32)),
+                          torch.from_numpy(np.asarray(end, np.float32)), count, mode)
+    images = imaging.to_uint8(render_path(models.manifold, latents.to(models.device)).cpu())
+    return PathFrames(images, latents.numpy())
+
+
+def path_frames(cache: ModelCache, model: str, device: str | None, anchor: np.ndarray,
+                target: np.ndarray, count: int, mode: str = "linear") -> Iterator[PathFrames]:
+    yield render_between(cache.get(model, device), anchor, target, count, mode)
 
 
 @dataclass(frozen=True)
@@ -216,19 +214,12 @@ def apply_edit(cache: ModelCache, model: str, device: str | None, photo: np.ndar
                mode: str = "both", path: str = "linear", spread: float | None = None,
                ) -> Iterator[Progress | Applied]:
     """Carry the change from `anchor` to `target` (the chosen point on the path) onto `photo`."""
-    import torch
-
-    from igan_app import imaging
-    from igan_app.engine.interpolation import interpolate, render_path
     from igan_app.engine.transfer import transfer
 
     started = time.perf_counter()
     models = cache.get(model, device)
     yield Progress("rendering the path", 0, 2)
-    a = torch.from_numpy(np.asarray(anchor, np.float32)).reshape(1, -1)
-    b = torch.from_numpy(np.asarray(target, np.float32)).reshape(1, -1)
-    latents = interpolate(a, b, frames, path).to(models.device)
-    generated = list(imaging.to_uint8(render_path(models.manifold, latents).cpu()))
+    generated = list(render_between(models, anchor, target, frames, path).images)
     yield Progress("carrying the change onto the photo", 1, 2)
     options = {} if spread is None else {"spread": spread}
     edited = transfer(photo, frame.box, generated, mode, **options)

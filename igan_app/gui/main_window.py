@@ -365,25 +365,26 @@ class MainWindow(QMainWindow):
         if path:
             self.open_session(path)
 
-    def _save_result_dialog(self) -> None:
+    def _suggested_name(self, ending: str) -> str:
+        """The last folder, and the photo's name (or "world-scene") followed by `ending`."""
         doc = self.editor.document
-        if doc is None:
-            return
         stem = Path(doc.path).stem if doc.path else "world-scene"
-        suggested = self._result_path or str(Path(self.settings.last_folder) / f"{stem}-edited.png")
-        path, _ = QFileDialog.getSaveFileName(self, "Save result", suggested,
-                                              "PNG (*.png);;JPEG (*.jpg *.jpeg)")
+        return str(Path(self.settings.last_folder) / f"{stem}{ending}")
+
+    def _save_result_dialog(self) -> None:
+        if self.editor.document is None:
+            return
+        path, _ = QFileDialog.getSaveFileName(
+            self, "Save result", self._result_path or self._suggested_name("-edited.png"),
+            "PNG (*.png);;JPEG (*.jpg *.jpeg)")
         if path:
             self.save_result(path)
 
     def _save_session_dialog(self) -> None:
-        doc = self.editor.document
-        if doc is None:
+        if self.editor.document is None:
             return
-        stem = Path(doc.path).stem if doc.path else "world-scene"
-        path, _ = QFileDialog.getSaveFileName(
-            self, "Save session", str(Path(self.settings.last_folder) / f"{stem}{SESSION_SUFFIX}"),
-            SESSION_FILTER)
+        path, _ = QFileDialog.getSaveFileName(self, "Save session",
+                                              self._suggested_name(SESSION_SUFFIX), SESSION_FILTER)
         if path:
             if not path.endswith(SESSION_SUFFIX):
                 path += SESSION_SUFFIX

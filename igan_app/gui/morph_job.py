@@ -50,10 +50,9 @@ def check_photo(photo: np.ndarray, label: str, resolution: int) -> None:
     if photo.ndim != 3 or photo.shape[2] != 3 or photo.dtype != np.uint8:
         raise ValueError(f"photo {label} must be RGB uint8 (H, W, 3), got {photo.dtype} "
                          f"{photo.shape}")
-    height, width = photo.shape[:2]
-    if min(height, width) < resolution:
-        raise ValueError(f"photo {label} is {width}×{height}, smaller than the model's "
-                         f"{resolution}×{resolution} frame")
+    from igan_app.engine.frame import check_fits  # cv2: not paid for by the view's import
+
+    check_fits(photo.shape[:2], resolution, f"photo {label}")
 
 
 def morphing(cache: ModelCache, model: str, device: str | None, photo_a: np.ndarray,
@@ -72,11 +71,7 @@ def morphing(cache: ModelCache, model: str, device: str | None, photo_a: np.ndar
     argument or a photo smaller than the model's frame, and the registry's error for an unknown
     model, before any long work starts.
     """
-    import torch
-
-    from igan_app import imaging
     from igan_app.engine.frame import Frame
-    from igan_app.engine.interpolation import interpolate, render_path
     from igan_app.engine.morph import morph
     from igan_app.engine.projection import ProjectionConfig
 
@@ -105,14 +100,13 @@ def morphing(cache: ModelCache, model: str, device: str | None, photo_a: np.ndar
             yield Progress(what, offset + min(last.step + 1, per_photo), total)
         if last is None:
             raise RuntimeError(f"the projection of photo {label} yielded no result")
-        latents.append(torch.from_numpy(last.latent))
+        latents.append(last.latent)
         left, top, right, bottom = frame.box
         regions.append(photo[top:bottom, left:right])
 
     done = 2 * per_photo
     yield Progress("rendering the path", done, total)
-    path_latents = interpolate(latents[0], latents[1], frames, path).to(models.device)
-    generated = list(imaging.to_uint8(render_path(models.manifold, path_latents).cpu()))
+    generated = list(jobs.render_between(models, latents[0], latents[1], frames, path).images)
     output = []
     for step in morph(regions[0], regions[1], generated, size=size, mode=mode):
         output.append(step.image)

@@ -182,6 +182,15 @@ class ModelRegistry:
                                dtype=dtype)
 
 
+def load_model(name_or_folder: str | os.PathLike[str], *, device: str | torch.device = "cpu",
+               expected_kind: str | tuple[str, ...] | None = None) -> LoadedModel:
+    """A model by registry name, or from a checkpoint folder when `name_or_folder` is one (the
+    commands and the GUI accept both)."""
+    if Path(name_or_folder).is_dir():
+        return load_checkpoint(name_or_folder, expected_kind=expected_kind, device=device)
+    return ModelRegistry().load(str(name_or_folder), expected_kind=expected_kind, device=device)
+
+
 def _folder_size(folder: Path) -> int:
     return sum(path.stat().st_size for path in folder.rglob("*") if path.is_file())
 

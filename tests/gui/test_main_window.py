@@ -56,6 +56,17 @@ def paint_sky(win) -> None:
     drag(canvas, [(p.x(), p.y()) for p in points])
 
 
+def preview_of_the_best_candidate(qtbot, win) -> np.ndarray:
+    """Open the photo, paint the sky, choose the best candidate: its edit carried onto the photo."""
+    assert win.open_photo(PHOTO)
+    wait_projected(qtbot, win)
+    paint_sky(win)
+    qtbot.waitUntil(lambda: win.editor.candidates is not None, timeout=WAIT_MS)
+    win.editor.choose(0)
+    qtbot.waitUntil(lambda: win.editor.preview_photo() is not None, timeout=WAIT_MS)
+    return win.editor.preview_photo()
+
+
 def test_paint_choose_apply_undo_and_save(qtbot, window, tmp_path):
     assert window.open_photo(PHOTO)
     wait_projected(qtbot, window)
@@ -113,13 +124,7 @@ def test_paint_choose_apply_undo_and_save(qtbot, window, tmp_path):
 
 
 def test_moving_the_slider_invalidates_the_preview_and_apply_computes_it(qtbot, window):
-    assert window.open_photo(PHOTO)
-    wait_projected(qtbot, window)
-    paint_sky(window)
-    qtbot.waitUntil(lambda: window.editor.candidates is not None, timeout=WAIT_MS)
-    window.editor.choose(0)
-    qtbot.waitUntil(lambda: window.editor.preview_photo() is not None, timeout=WAIT_MS)
-    full = window.editor.preview_photo()
+    full = preview_of_the_best_candidate(qtbot, window)
     window.editor_view.slider.setValue(2)  # a third of the way: a smaller change
     assert window.editor.preview_photo() is None
     assert window.editor_view.shown_picture() is window.editor.document.photo
@@ -245,13 +250,7 @@ def test_the_projection_can_be_stopped_and_started_again(qtbot, window):
 
 
 def test_the_transfer_mode_changes_what_is_carried_onto_the_photo(qtbot, window):
-    assert window.open_photo(PHOTO)
-    wait_projected(qtbot, window)
-    paint_sky(window)
-    qtbot.waitUntil(lambda: window.editor.candidates is not None, timeout=WAIT_MS)
-    window.editor.choose(0)
-    qtbot.waitUntil(lambda: window.editor.preview_photo() is not None, timeout=WAIT_MS)
-    both = window.editor.preview_photo()
+    both = preview_of_the_best_candidate(qtbot, window)
     window.editor_view.mode_box.setCurrentText("color")
     assert window.editor.preview_photo() is None and window.settings.transfer_mode == "color"
     qtbot.waitUntil(lambda: window.editor.preview_photo() is not None, timeout=WAIT_MS)
