@@ -86,7 +86,7 @@ def build_parser() -> argparse.ArgumentParser:
                         help="folder; writes images/NNNNNN.png and labels/NNNNNN.png")
     export.set_defaults(handler=_world_export)
 
-    models = commands.add_parser("models", help="list the installed models")
+    models = commands.add_parser("models", help="list, sample and import models")
     models.set_defaults(handler=lambda _args: show_help(models))
     model_commands = models.add_subparsers(title="models commands", metavar="COMMAND")
     listing = model_commands.add_parser("list", help="name, kind, resolution, size and location")
@@ -98,15 +98,34 @@ def build_parser() -> argparse.ArgumentParser:
     draw.add_argument("--cols", type=positive, default=None, help="grid columns (default: square)")
     draw.add_argument("--out", type=Path, required=True, help="output image (.png or .jpg)")
     draw.set_defaults(handler=_models_sample)
+    imports = model_commands.add_parser(
+        "import", help="import an official pix2pix, CycleGAN or SPADE generator (.pth)",
+        description="Convert an official generator checkpoint (latest_net_G.pth) into a model "
+        "folder in the user models folder. The file is read without running pickled code.")
+    imports.add_argument("file", type=Path, help="the official state dict (.pth)")
+    imports.add_argument("--kind", required=True, choices=("pix2pix", "cyclegan", "spade"),
+                         help="which official release the file comes from")
+    imports.add_argument("--dataset", choices=("coco", "ade20k", "cityscapes"), default=None,
+                         help="SPADE only: its data set (default: from the input channels)")
+    imports.add_argument("--name", required=True, help="the model's name (its folder name)")
+    imports.add_argument("--out", type=Path, default=None,
+                         help="models folder to write into (default: the user models folder)")
+    imports.add_argument("--dropout", action=argparse.BooleanOptionalAction, default=None,
+                         help="U-Net only: whether it was trained with dropout (default: yes "
+                         "for pix2pix, no for CycleGAN)")
+    imports.add_argument("--force", action="store_true",
+                         help="replace an existing model folder of that name")
+    imports.set_defaults(handler=_models_import)
 
     doctor = commands.add_parser("doctor", help="versions, device, feature weights and models")
     doctor.set_defaults(handler=_doctor)
 
-    from igan_app import cli_demo, cli_edit, cli_train
+    from igan_app import cli_demo, cli_edit, cli_paint, cli_train
 
     cli_edit.add_commands(commands)
     cli_demo.add_commands(commands)
     cli_train.add_commands(commands)
+    cli_paint.add_commands(commands)
     return parser
 
 
@@ -168,6 +187,29 @@ def _models_sample(args: argparse.Namespace) -> int:
     cols = args.cols or max(1, int(np.ceil(np.sqrt(args.n))))
     imaging.write_image(args.out, imaging.tile([imaging.to_uint8(x) for x in images.cpu()], cols))
     print(f"wrote {args.n} samples of {loaded.path} to {args.out}")
+    return 0
+
+
+def _models_import(args: argparse.Namespace) -> int:
+    from igan_app.zoo.checkpoint import read_config
+    from igan_app.zoo.importers import check_model_name, import_checkpoint
+    from igan_app.zoo.registry import user_models_dir
+
+    try:
+        check_model_name(args.name)
+    except ValueError as err:
+        raise CommandError(str(err)) from None
+    target = (args.out if args.out is not None else user_models_dir()) / args.name
+    if target.exists() and not args.force:
+        raise CommandError(f"{target} already exists; choose another --name, or --force to "
+                           "replace it")
+    folder = import_checkpoint(args.file, args.kind, name=args.name, dataset=args.dataset,
+                               out_dir=args.out, dropout=args.dropout, overwrite=args.force)
+    config = read_config(folder)
+    print(f"imported {args.file} as {args.name!r}: {folder}")
+    print(f"  architecture: {config['kind']} {config['args']}")
+    for line in config["meta"]["imported"]["inferred"]:
+        print(f"  {line}")
     return 0
 
 

@@ -53,6 +53,32 @@ def add_commands(commands: argparse._SubParsersAction) -> None:
         parser.add_argument("--out", type=Path, required=True, help="model folder to write")
         parser.set_defaults(handler=_train_segmentation, task=task)
 
+    for model, steps, batch, ngf, lr, help_text in (
+            ("spade", 20000, 8, 16, 1e-4, "SPADE label map → landscape, with a style encoder"),
+            ("pix2pix", 20000, 8, 32, 2e-4, "pix2pix U-Net: label map or edge sketch → landscape")):
+        parser = what.add_parser(model, help=help_text)
+        _common(parser, steps=steps, batch=batch, run=f"runs/{model}")
+        parser.add_argument("--resolution", type=int, default=128,
+                            help="default 128; a run may be resumed at a larger resolution")
+        parser.add_argument("--ngf", type=positive, default=ngf,
+                            help=f"generator width (official 64; default {ngf})")
+        parser.add_argument("--ndf", type=positive, default=32,
+                            help="discriminator width (official 64; default 32)")
+        parser.add_argument("--lr", type=float, default=lr, help=f"generator rate, default {lr}")
+        parser.add_argument("--out", type=Path, required=True, help="model folder to write")
+        if model == "spade":
+            parser.add_argument("--hidden", type=positive, default=16,
+                                help="width of SPADE's label MLP (official 128; default 16)")
+            parser.add_argument("--z-dim", type=positive, default=64, help="style code length "
+                                "(official 256; default 64)")
+            parser.add_argument("--vgg-resolution", type=positive, default=64,
+                                help="side at which the VGG loss compares pictures (default 64)")
+            feature_options(parser)
+        else:
+            parser.add_argument("--source", choices=("labels", "edges"), default="labels",
+                                help="what the model reads: label maps or edge sketches")
+        parser.set_defaults(handler=_train_sketch, model=model)
+
     encoder = what.add_parser("encoder", help="a manifold's encoder, through its frozen generator")
     _common(encoder, steps=2000, batch=64, run="runs/encoder")
     encoder.add_argument("--manifold", type=Path, required=True,
@@ -166,6 +192,27 @@ def _train_manifold(args: argparse.Namespace) -> int:
 
 
 __all__ = ["add_commands"]
+
+
+def _train_sketch(args: argparse.Namespace) -> int:
+    from igan_app.device import pick_device
+    from igan_app.training.common import hardware
+    from igan_app.training.sketch import SketchConfig, SketchTraining
+
+    device = pick_device(args.device)
+    spade = args.model == "spade"
+    extra = ({"hidden": args.hidden, "z_dim": args.z_dim, "vgg_resolution": args.vgg_resolution,
+              "d_layers": 3} if spade else {"source": args.source, "d_layers": 3, "num_d": 1})
+    config = SketchConfig(model=args.model, resolution=args.resolution, ngf=args.ngf,
+                          ndf=args.ndf, batch=args.batch, steps=args.steps, lr_g=args.lr,
+                          seed=args.seed, sample_every=args.sample_every, **extra)
+    data = load_data(args, args.resolution, labels=config.source == "labels")
+    features = load_features(args, device) if spade else None
+    run = SketchTraining(config, data, device, args.run, features=features, resume=args.resume)
+    run_steps(run.steps(), config.steps, run.step)
+    folder = run.export(args.out, command=args.command_line, hardware=hardware(device))
+    print(f"wrote {folder} ({run.step} steps, {run.seconds / 60:.1f} min)")
+    return 0
 
 
 def _train_segmentation(args: argparse.Namespace) -> int:

@@ -121,25 +121,46 @@ def fid_l(generate: Callable[[int], torch.Tensor] | None, segmenter: Segmenter, 
                   {"n": n, "resolution": resolution, "blur_sigma": BLUR_SIGMA}, values, note)
 
 
+class IoU:
+    """Per-label intersections and unions summed over a set of (predicted, true) label maps."""
+
+    def __init__(self) -> None:
+        self.intersection = np.zeros(NUM_LABELS)
+        self.union = np.zeros(NUM_LABELS)
+
+    def add(self, predicted: np.ndarray, truth: np.ndarray) -> None:
+        for label in range(NUM_LABELS):
+            p, t = predicted == label, truth == label
+            self.intersection[label] += np.logical_and(p, t).sum()
+            self.union[label] += np.logical_or(p, t).sum()
+
+    def per_label(self) -> np.ndarray:
+        """IoU of each label; NaN for labels absent from both."""
+        return np.where(self.union > 0, self.intersection / np.maximum(self.union, 1), np.nan)
+
+    def mean(self) -> float:
+        return float(np.nanmean(self.per_label()))
+
+
+@torch.no_grad()
+def segment(segmenter: Segmenter, images: np.ndarray, device: torch.device | str = "cpu",
+            batch: int = 200) -> np.ndarray:
+    """uint8 (N, H, W, 3) → the segmenter's (N, H, W) label ids."""
+    segmenter.eval()
+    out = [segmenter(imaging.to_tensor(images[i:i + batch], device)).argmax(1).cpu().numpy()
+           for i in range(0, len(images), batch)]
+    return np.concatenate(out).astype(np.uint8)
+
+
 @torch.no_grad()
 def segmenter_miou(segmenter: Segmenter, *, n: int = 1000, resolution: int = 64,
                    device: torch.device | str = "cpu", batch: int = 200) -> Report:
     """Per-class IoU over n held-out scenes (intersections and unions summed over the set)."""
-    segmenter.eval()
     world = world_scenes(n, resolution, first_seed=HELD_OUT_SEED)
-    intersection = np.zeros(NUM_LABELS)
-    union = np.zeros(NUM_LABELS)
-    for start in range(0, n, batch):
-        x = imaging.to_tensor(world.images[start:start + batch], device)
-        predicted = segmenter(x).argmax(1).cpu().numpy()
-        truth = world.labels[start:start + batch]
-        for label in range(NUM_LABELS):
-            p, t = predicted == label, truth == label
-            intersection[label] += np.logical_and(p, t).sum()
-            union[label] += np.logical_or(p, t).sum()
-    present = union > 0
-    iou = np.where(present, intersection / np.maximum(union, 1), np.nan)
-    miou = float(np.nanmean(iou))
+    score = IoU()
+    score.add(segment(segmenter, world.images, device, batch), world.labels)
+    iou, miou = score.per_label(), score.mean()
+    present = ~np.isnan(iou)
     rows = [[NAMES[i], f"{iou[i]:.3f}" if present[i] else "absent"] for i in range(NUM_LABELS)]
     rows.append(["**mean**", f"**{miou:.3f}**"])
     values = {"mIoU": miou, **{f"IoU {NAMES[i]}": float(iou[i]) for i in range(NUM_LABELS)

@@ -34,7 +34,8 @@ MAX_LISTED = 10  # per category in the strict-loading error, so a wrong checkpoi
 # Modules whose import registers the project's own networks; imported on first lookup so that
 # reading a config never pays for building networks. Filled as network families are added.
 BUILTIN_ARCHITECTURE_MODULES: tuple[str, ...] = (
-    "igan_app.zoo.dcgan", "igan_app.zoo.segmenter", "igan_app.zoo.vgg")
+    "igan_app.zoo.dcgan", "igan_app.zoo.segmenter", "igan_app.zoo.vgg", "igan_app.zoo.pix2pix",
+    "igan_app.zoo.spade")
 
 ARCHITECTURES: dict[str, type[nn.Module]] = {}
 """Architecture name (config.json's `kind`) → the nn.Module class it is rebuilt with."""

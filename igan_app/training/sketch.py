@@ -1,0 +1,352 @@
+"""`igan train spade` and `igan train pix2pix`: label maps (or edge sketches) → pictures.
+
+pix2pix: U-Net generator, 70×70 PatchGAN on (input, picture), cross-entropy GAN loss plus
+λ_L1 · L1 to the true picture, Adam 2e-4, β (0.5, 0.999).
+SPADE: generator with a style encoder (VAE), multiscale spectral-norm PatchGAN, hinge loss,
+feature matching and VGG losses (λ 10 each), KL 0.05, Adam G 1e-4 / D 4e-4, β (0, 0.9).
+The VGG term uses the project's feature network at `vgg_resolution`, which keeps its cost
+below the generator's on a CPU. Both keep an exponential moving average of the generator, which
+is what gets shipped.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from igan_app import imaging
+from igan_app.engine.edges import edge_map
+from igan_app.training import common
+from igan_app.training.cards import render_card
+from igan_app.training.data import ImageSet
+from igan_app.world.palette import NUM_LABELS, colorize
+from igan_app.zoo.checkpoint import save_checkpoint
+from igan_app.zoo.pix2pix import MultiscaleDiscriminator, PatchDiscriminator, UnetGenerator
+from igan_app.zoo.spade import SpadeModel, fold_spectral_norm, semantic_input
+from igan_app.zoo.vgg import FeatureNetwork
+
+SOURCES = ("labels", "edges")
+VGG_TAPS = ("relu1_2", "relu2_2", "relu3_3", "relu4_3")
+VGG_WEIGHTS = (1 / 16, 1 / 8, 1 / 4, 1.0)  # deeper layers weigh more, as in SPADE's VGG loss
+
+
+@dataclass(frozen=True)
+class SketchConfig:
+    """model: "spade" or "pix2pix"; source: "labels" (one-hot label maps) or "edges" (sketches,
+    pix2pix only). ngf/ndf: generator and discriminator widths; hidden: SPADE's MLP width."""
+
+    model: str = "spade"
+    source: str = "labels"
+    resolution: int = 128
+    ngf: int = 16
+    hidden: int = 16
+    z_dim: int = 64
+    latent_side: int = 2
+    unet_downs: int = 6
+    ndf: int = 32
+    d_layers: int = 3
+    num_d: int = 2
+    batch: int = 8
+    steps: int = 20000
+    lr_g: float = 1e-4
+    lr_d: float = 4e-4
+    lambda_l1: float = 100.0
+    lambda_fm: float = 10.0
+    lambda_vgg: float = 10.0
+    lambda_kl: float = 0.05
+    vgg_resolution: int = 64
+    ema: float = 0.999
+    seed: int = 0
+    sample_every: int = 500
+    checkpoint_every: int = 100
+
+    def __post_init__(self) -> None:
+        if self.model not in ("spade", "pix2pix"):
+            raise ValueError(f"model must be spade or pix2pix, got {self.model!r}")
+        if self.source not in SOURCES:
+            raise ValueError(f"source must be one of {', '.join(SOURCES)}, got {self.source!r}")
+        if self.model == "spade" and self.source != "labels":
+            raise ValueError("SPADE turns label maps into pictures; use pix2pix for edges")
+
+
+def _resume_key(settings: dict[str, Any]) -> dict[str, Any]:
+    # The networks do not depend on the resolution, so a run may be resumed at a larger one:
+    # most steps at 64², the last at 128² (progressive training, about 4× cheaper per step).
+    return {k: v for k, v in settings.items()
+            if k not in ("steps", "sample_every", "checkpoint_every", "resolution",
+                         "vgg_resolution")}
+
+
+def generator_args(cfg: SketchConfig) -> tuple[str, dict[str, Any]]:
+    """(kind, constructor arguments) of the shipped generator: SPADE folded, no spectral norm."""
+    if cfg.model == "spade":
+        side = cfg.latent_side
+        return "spade", {"num_labels": NUM_LABELS, "ngf": cfg.ngf, "use_vae": True,
+                         "z_dim": cfg.z_dim, "latent_size": [side, side], "hidden": cfg.hidden,
+                         "encoder_ngf": max(cfg.ngf, 16), "encoder_input": 64}
+    return "unet-generator", {"input_nc": NUM_LABELS if cfg.source == "labels" else 3,
+                              "output_nc": 3, "num_downs": cfg.unet_downs, "ngf": cfg.ngf,
+                              "norm": "affine-instance", "dropout": True}
+
+
+def build_generator(cfg: SketchConfig) -> nn.Module:
+    kind, args = generator_args(cfg)
+    if kind == "spade":
+        return SpadeModel(**{**args, "spectral": True})
+    return UnetGenerator(**args)
+
+
+def build_discriminator(cfg: SketchConfig) -> nn.Module:
+    input_nc = (NUM_LABELS if cfg.source == "labels" else 3) + 3
+    if cfg.model == "spade":
+        return MultiscaleDiscriminator(input_nc, cfg.ndf, cfg.d_layers, cfg.num_d)
+    return PatchDiscriminator(input_nc, cfg.ndf, cfg.d_layers, norm="affine-instance")
+
+
+def sketch_inputs(data: ImageSet, source: str) -> np.ndarray:
+    """The model inputs for every scene: label ids (N, H, W), or edge sketches (N, H, W, 3)."""
+    if source == "labels":
+        if data.labels is None:
+            raise ValueError(f"{data.description}: has no label maps to learn from")
+        return data.labels
+    return np.stack([edge_map(im) for im in data.images])
+
+
+def model_input(inputs: np.ndarray, index: np.ndarray, source: str,
+                device: torch.device) -> torch.Tensor:
+    if source == "labels":
+        return semantic_input(torch.from_numpy(inputs[index]).to(device), NUM_LABELS)
+    return imaging.to_tensor(inputs[index], device)
+
+
+def vgg_loss(features: FeatureNetwork, fake: torch.Tensor, real: torch.Tensor,
+             size: int) -> torch.Tensor:
+    both = F.interpolate(torch.cat([fake, real]), size=(size, size), mode="bilinear",
+                         align_corners=False, antialias=True)
+    loss = fake.new_zeros(())
+    for weight, tap in zip(VGG_WEIGHTS, features.model(both, VGG_TAPS)):
+        f, r = tap.chunk(2)
+        loss = loss + weight * F.l1_loss(f, r.detach())
+    return loss
+
+
+class SketchTraining:
+    """A resumable run: `steps()` yields a TrainStep per step; `export()` writes the model."""
+
+    def __init__(self, config: SketchConfig, data: ImageSet, device: torch.device,
+                 run_dir: Path, *, features: FeatureNetwork | None = None, resume: bool = False):
+        if config.model == "spade" and features is None and config.lambda_vgg > 0:
+            raise ValueError("SPADE training needs the feature network for its VGG loss")
+        self.config, self.data, self.device, self.run_dir = config, data, device, Path(run_dir)
+        self.features = features
+        self.inputs = sketch_inputs(data, config.source)
+        self.rng = common.seed_everything(config.seed)
+        self.g = build_generator(config).to(device)
+        self.d = build_discriminator(config).to(device)
+        beta1 = 0.0 if config.model == "spade" else 0.5
+        lr_d = config.lr_d if config.model == "spade" else config.lr_g
+        self.opt_g = torch.optim.Adam(self.g.parameters(), config.lr_g, betas=(beta1, 0.9
+                                      if config.model == "spade" else 0.999))
+        self.opt_d = torch.optim.Adam(self.d.parameters(), lr_d, betas=(beta1, 0.9
+                                      if config.model == "spade" else 0.999))
+        self.ema = common.EMA(self.g, config.ema)
+        self.step, self.seconds = 0, 0.0
+        # [resolution, first step, seconds so far] per phase of a progressive run.
+        self.phases: list[list[float]] = [[config.resolution, 0, 0.0]]
+        state = common.open_run(self.run_dir, resume)
+        if state is not None:
+            if _resume_key(state["config"]) != _resume_key(asdict(config)):
+                raise ValueError(f"{self.run_dir}: the saved run trains something else "
+                                 f"({state['config']}); start a new run folder or drop --resume")
+            for name in ("g", "d", "opt_g", "opt_d"):
+                getattr(self, name).load_state_dict(state[name])
+            self.ema.module.load_state_dict(state["ema"])
+            self.step, self.seconds = state["step"], state["seconds"]
+            self.phases = [list(p) for p in state.get("phases", [[config.resolution, 0, 0.0]])]
+            if self.phases[-1][0] != config.resolution:
+                self.phases.append([config.resolution, self.step, self.seconds])
+            common.restore_rng(state["rng"], self.rng)
+
+    def phase_notes(self) -> str:
+        """"steps 0–6000 at 64² (80 min), 6000–8000 at 128² (50 min)"."""
+        ends = [p[1] for p in self.phases[1:]] + [self.step]
+        times = [p[2] for p in self.phases[1:]] + [self.seconds]
+        return ", ".join(f"steps {int(p[1])}–{int(end)} at {int(p[0])}² "
+                         f"({(t - p[2]) / 60:.0f} min)"
+                         for p, end, t in zip(self.phases, ends, times))
+
+    def _batch(self, index: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        rows = index.numpy()
+        cond = model_input(self.inputs, rows, self.config.source, self.device)
+        real = common.to_batch(self.data.images, index, self.device).contiguous()
+        flipped = (torch.rand(len(index), generator=self.rng) < 0.5).to(self.device)
+        cond = torch.where(flipped[:, None, None, None], cond.flip(-1), cond)
+        real = torch.where(flipped[:, None, None, None], real.flip(-1), real)
+        return cond, real
+
+    def steps(self) -> Iterator[common.TrainStep]:
+        cfg = self.config
+        batches = common.index_batches(len(self.data), cfg.batch, self.rng)
+        timer = common.Timer()
+        self.g.train()
+        self.d.train()
+        while self.step < cfg.steps:
+            started = time.perf_counter()
+            cond, real = self._batch(next(batches))
+            losses = self._spade_step(cond, real) if cfg.model == "spade" else \
+                self._pix2pix_step(cond, real)
+            self.ema.update(self.g, min(cfg.ema, (1 + self.step) / (10 + self.step)))
+            self.step += 1
+            self.seconds += time.perf_counter() - started
+            result = common.TrainStep(self.step, cfg.steps, losses, timer.rate(cfg.batch))
+            if self.step % cfg.sample_every == 0 or self.step == cfg.steps:
+                result.sample_grid = self.write_samples()
+            if self.step % cfg.checkpoint_every == 0 or self.step == cfg.steps:
+                result.checkpoint = self.save()
+            yield result
+
+    def _pix2pix_step(self, cond: torch.Tensor, real: torch.Tensor) -> dict[str, float]:
+        fake = self.g(cond)
+        d_real = self.d(torch.cat([cond, real], 1))
+        d_fake = self.d(torch.cat([cond, fake.detach()], 1))
+        loss_d = 0.5 * (F.softplus(-d_real).mean() + F.softplus(d_fake).mean())
+        self.opt_d.zero_grad(set_to_none=True)
+        loss_d.backward()
+        self.opt_d.step()
+        gan = F.softplus(-self.d(torch.cat([cond, fake], 1))).mean()
+        l1 = F.l1_loss(fake, real)
+        self.opt_g.zero_grad(set_to_none=True)
+        (gan + self.config.lambda_l1 * l1).backward()
+        self.opt_g.step()
+        return {"d": loss_d.item(), "g": gan.item(), "l1": l1.item()}
+
+    def _spade_step(self, cond: torch.Tensor, real: torch.Tensor) -> dict[str, float]:
+        cfg = self.config
+        mu, logvar = self.g.encode_style(real)
+        z = mu + torch.randn_like(mu) * (0.5 * logvar).exp()
+        fake = self.g(cond, z)
+        # Discriminator: hinge loss on every scale.
+        loss_d = fake.new_zeros(())
+        for (out_r, _), (out_f, _) in zip(self.d(torch.cat([cond, real], 1)),
+                                          self.d(torch.cat([cond, fake.detach()], 1))):
+            loss_d = loss_d + F.relu(1 - out_r).mean() + F.relu(1 + out_f).mean()
+        self.opt_d.zero_grad(set_to_none=True)
+        loss_d.backward()
+        self.opt_d.step()
+        # Generator: hinge, feature matching against the real pair's features, VGG, KL.
+        with torch.no_grad():
+            real_taps = [taps for _, taps in self.d(torch.cat([cond, real], 1))]
+        gan, fm = fake.new_zeros(()), fake.new_zeros(())
+        for (out_f, taps_f), taps_r in zip(self.d(torch.cat([cond, fake], 1)), real_taps):
+            gan = gan - out_f.mean()
+            fm = fm + sum(F.l1_loss(a, b) for a, b in zip(taps_f, taps_r)) / len(taps_f)
+        kl = -0.5 * torch.mean(1 + logvar - mu.pow(2) - logvar.exp())
+        loss = gan + cfg.lambda_fm * fm + cfg.lambda_kl * kl
+        losses = {"d": loss_d.item(), "g": gan.item(), "fm": fm.item(), "kl": kl.item()}
+        if cfg.lambda_vgg > 0:
+            vgg = vgg_loss(self.features, fake, real, cfg.vgg_resolution)
+            loss = loss + cfg.lambda_vgg * vgg
+            losses["vgg"] = vgg.item()
+        self.opt_g.zero_grad(set_to_none=True)
+        loss.backward()
+        self.opt_g.step()
+        return losses
+
+    def save(self) -> Path:
+        return common.save_state(self.run_dir, {
+            "config": asdict(self.config), "g": self.g.state_dict(), "d": self.d.state_dict(),
+            "opt_g": self.opt_g.state_dict(), "opt_d": self.opt_d.state_dict(),
+            "ema": self.ema.module.state_dict(), "step": self.step, "seconds": self.seconds,
+            "phases": self.phases, "rng": common.rng_state(self.rng)})
+
+    @torch.no_grad()
+    def render(self, net: nn.Module, index: np.ndarray, *, styles: torch.Tensor | None = None,
+               z: torch.Tensor | None = None) -> torch.Tensor:
+        """Pictures for scenes `index`, in eval mode; SPADE takes style codes or style images."""
+        cond = model_input(self.inputs, index, self.config.source, self.device)
+        net.eval()
+        if self.config.model == "spade":
+            if z is None:
+                z = net.encode_style(styles)[0] if styles is not None else \
+                    torch.randn(len(index), self.config.z_dim, generator=self.rng).to(self.device)
+            return net(cond, z)
+        return net(cond)
+
+    @torch.no_grad()
+    def write_samples(self) -> Path:
+        """Rows: input, averaged generator (own style for SPADE), a random style, truth."""
+        count = min(8, len(self.data))
+        index = np.arange(count)
+        real = common.to_batch(self.data.images, torch.from_numpy(index), self.device)
+        net = self.ema.module
+        own = imaging.to_uint8(self.render(net, index, styles=real if self.config.model == "spade"
+                                           else None))
+        other = imaging.to_uint8(self.render(net, index))
+        self.g.train()
+        shown = (np.stack([colorize(m) for m in self.inputs[index]])
+                 if self.config.source == "labels" else self.inputs[index])
+        tiles = []
+        for i in range(count):
+            tiles += [shown[i], own[i], other[i], self.data.images[i]]
+        path = self.run_dir / "samples" / f"{self.step:07d}.png"
+        imaging.write_image(path, imaging.tile(tiles, 4))
+        return path
+
+    @torch.no_grad()
+    def recalibrate(self, batches: int = 25) -> None:
+        """Recompute the averaged SPADE generator's BatchNorm statistics for its own weights (they
+        were copied from the training network, whose weights differ)."""
+        net = self.ema.module
+        norms = [m for m in net.modules() if isinstance(m, nn.BatchNorm2d)]
+        if not norms:
+            return
+        for m in norms:
+            m.reset_running_stats()
+            m.momentum = None  # a plain average over the batches below
+        net.train()
+        order = torch.randperm(len(self.data), generator=torch.Generator().manual_seed(1))
+        for start in range(0, min(batches * self.config.batch, len(order)), self.config.batch):
+            cond, real = self._batch(order[start:start + self.config.batch])
+            net(cond, net.encode_style(real)[0])
+        for m in norms:
+            m.momentum = 0.1
+        net.eval()
+
+    def shipped_generator(self) -> nn.Module:
+        """The averaged generator, spectral norm folded into plain weights, on the CPU."""
+        kind, args = generator_args(self.config)
+        self.recalibrate()
+        state = {k: v.detach().cpu().float() for k, v in self.ema.module.state_dict().items()}
+        net = SpadeModel(**args) if kind == "spade" else UnetGenerator(**args)
+        net.load_state_dict(fold_spectral_norm(state) if kind == "spade" else state)
+        return net.eval()
+
+    def export(self, folder: Path, *, command: str, hardware: str,
+               metrics: dict[str, Any] | None = None) -> Path:
+        cfg = self.config
+        kind, args = generator_args(cfg)
+        what = {"spade": "SPADE", "pix2pix": "pix2pix U-Net"}[cfg.model]
+        source = "label maps (world palette)" if cfg.source == "labels" else "edge sketches"
+        summary = (f"{what}: {source} → {cfg.resolution}×{cfg.resolution} landscapes, trained "
+                   "on the world." + (" Style comes from a seed or from a reference picture "
+                                      "through the style encoder." if cfg.model == "spade" else
+                                      " Dropout is the seedable variation (off with "
+                                      "--deterministic)."))
+        training = {"command": command, "seed": cfg.seed, "data": self.data.description,
+                    "hardware": hardware, "steps": self.step, "batch": cfg.batch,
+                    "wall_time_s": round(self.seconds, 1), "settings": asdict(cfg),
+                    "notes": {"phases": self.phase_notes()}}
+        meta = {"summary": summary, "input": cfg.source, "palette": "world",
+                "training": {cfg.model: training}, "metrics": metrics or {}}
+        card = render_card(folder.name, kind, summary, args, meta)
+        return save_checkpoint(folder, self.shipped_generator(), kind=kind, args=args,
+                               resolution=cfg.resolution, data=self.data.description, card=card,
+                               meta=meta)
