@@ -6,8 +6,8 @@
 
 The script drives the real window as a user would: it opens assets/photos/storm.jpg, drags the
 color brush across the sky twice, waits for the candidates, clicks one (the window carries it onto
-the photo as a preview), applies it, and morphs
-the storm into the dune. Settings go to a temporary file, so the user's own are not touched.
+the photo as a preview), applies it, morphs
+the storm into the dune, and paints a world scene's label map in the paint tab. Settings go to a temporary file, so the user's own are not touched.
 """
 
 from __future__ import annotations
@@ -112,8 +112,23 @@ def main() -> int:
     morph.set_frame(4)
     settle(app)
     shoot(window, "morph")
+    shoot_paint(app, window)
     window.close()
     return 0
+
+
+def shoot_paint(app: QApplication, window: MainWindow) -> None:
+    """The paint tab on world scene 7, with a lake brushed in, rendered by the panes' models."""
+    paint = window.paint_view
+    window.tabs.setCurrentWidget(paint)
+    paint.random_scene(7)
+    paint.set_label(5)  # water
+    paint.set_brush(24)
+    canvas = paint.canvas
+    drag(canvas, [canvas.widget_point((x, 215.0)) for x in range(60, 200, 10)])
+    wait(app, lambda: not paint.is_busy())
+    settle(app)
+    shoot(window, "paint")
 
 
 if __name__ == "__main__":

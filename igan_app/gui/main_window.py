@@ -1,5 +1,6 @@
-"""The main window: the editor and morph tabs, menus, the model and device pickers, the status bar,
-files (photos, sessions, results, recent files, drag-and-drop) and the settings kept between runs.
+"""The main window: the editor, morph and paint tabs, menus, the model and device pickers, the
+status bar, files (photos, sessions, results, recent files, drag-and-drop) and the settings kept
+between runs.
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ from igan_app.gui import jobs
 from igan_app.gui.editor_model import Document, EditorModel
 from igan_app.gui.editor_view import EditorView
 from igan_app.gui.morph_view import MorphView
+from igan_app.gui.paint_view import PaintView
 from igan_app.gui.settings import Settings
 from igan_app.gui.worker import ModelWorker
 
@@ -73,9 +75,11 @@ class MainWindow(QMainWindow):
         self.editor = EditorModel(self.worker, self.cache, self)
         self.editor_view = EditorView(self.editor, self.settings)
         self.morph_view = MorphView(self.worker, self.cache)
+        self.paint_view = PaintView(self.worker, self.settings)
         self.tabs = QTabWidget()
         self.tabs.addTab(self.editor_view, "Editor")
         self.tabs.addTab(self.morph_view, "Morph")
+        self.tabs.addTab(self.paint_view, "Paint")
         self.setCentralWidget(self.tabs)
         self.setAcceptDrops(True)
         self.resize(1280, 820)
@@ -165,8 +169,12 @@ class MainWindow(QMainWindow):
 
         view = self.editor_view.actions
         edit = menus.addMenu("&Edit")
-        self.undo_action = self._add(edit, "&Undo", "Ctrl+Z", self.editor.undo)
-        self.redo_action = self._add(edit, "&Redo", ["Ctrl+Shift+Z", "Ctrl+Y"], self.editor.redo)
+        # Undo, redo and Ctrl+E act on the tab shown: one action per key, or Qt finds them
+        # ambiguous and runs neither.
+        self.undo_action = self._add(edit, "&Undo", "Ctrl+Z",
+                                     lambda: self._undoing().undo())
+        self.redo_action = self._add(edit, "&Redo", ["Ctrl+Shift+Z", "Ctrl+Y"],
+                                     lambda: self._undoing().redo())
         edit.addSeparator()
         for name in ("fix", "restart", "apply", "stop", "clear", "reproject"):
             edit.addAction(view[name])
@@ -186,12 +194,22 @@ class MainWindow(QMainWindow):
         show.addSeparator()
         self._add(show, "&Editor", "Ctrl+1", lambda: self.tabs.setCurrentIndex(0))
         self._add(show, "&Morph", "Ctrl+2", lambda: self.tabs.setCurrentIndex(1))
+        self._add(show, "&Paint", "Ctrl+3", lambda: self.tabs.setCurrentIndex(2))
 
         morph = menus.addMenu("&Morph")
         self._add(morph, "Open photo &A…", None, lambda: self._morph_open(0))
         self._add(morph, "Open photo &B…", None, lambda: self._morph_open(1))
         self._add(morph, "&Morph", "Ctrl+M", self._morph_start)
-        self._add(morph, "&Export…", "Ctrl+E", self._morph_export)
+        self._add(morph, "&Export…", "Ctrl+E", self._export)
+
+        paint = menus.addMenu("&Paint")
+        for name, action in self.paint_view.actions.items():
+            if name != "edit":  # that one goes to the editor
+                action.triggered.connect(
+                    lambda _=False: self.tabs.setCurrentWidget(self.paint_view))
+            paint.addAction(action)
+            if name in ("save", "clear style"):
+                paint.addSeparator()
 
         help_menu = menus.addMenu("&Help")
         self._add(help_menu, "&About iGAN Studio", None, self._about)
@@ -209,6 +227,13 @@ class MainWindow(QMainWindow):
         self.morph_view.statusMessage.connect(
             lambda text: self.statusBar().showMessage(text, 8000))
         self.morph_view.folderUsed.connect(self._remember_folder)
+        paint = self.paint_view
+        paint.errorOccurred.connect(self.show_error)
+        paint.statusMessage.connect(lambda text: self.statusBar().showMessage(text, 8000))
+        paint.folderUsed.connect(self._remember_folder)
+        paint.editRequested.connect(self.open_image)
+        paint.historyChanged.connect(self._refresh_title)
+        self.tabs.currentChanged.connect(lambda _: self._refresh_title())
         for box in (self.model_box, self.device_box):
             box.currentTextChanged.connect(lambda _: self._apply_options())
         for box in (self.starts_box, self.k_box):
@@ -229,6 +254,7 @@ class MainWindow(QMainWindow):
             candidates=k, projection_steps=settings.projection_steps,
             transfer_mode=settings.transfer_mode))
         self.morph_view.set_model(settings.model, device)
+        self.paint_view.set_device(device)
 
     def _busy(self, what: str) -> None:
         self.busy_label.setText(what.capitalize() + "…" if what else "")
@@ -255,13 +281,18 @@ class MainWindow(QMainWindow):
         doc = self.editor.document
         name = Path(doc.path).name if doc is not None and doc.path else "world scene"
         self.setWindowTitle(f"{name} — iGAN Studio")
-        history = self.editor.history
+        history = self._undoing().history
         self.undo_action.setEnabled(history is not None and history.can_undo)
         self.redo_action.setEnabled(history is not None and history.can_redo)
         self.undo_action.setText("&Undo" + (f" {history.undo_label}"
                                             if history is not None and history.can_undo else ""))
         self.redo_action.setText("&Redo" + (f" {history.redo_label}"
                                             if history is not None and history.can_redo else ""))
+
+    def _undoing(self) -> EditorModel | PaintView:
+        """What Undo and Redo act on: the paint tab while it is shown (it has its own history),
+        else the editor."""
+        return self.paint_view if self.tabs.currentWidget() is self.paint_view else self.editor
 
     # --- photos, results and sessions -------------------------------------------------------
 
@@ -276,6 +307,11 @@ class MainWindow(QMainWindow):
         self._remember(path)
         self.tabs.setCurrentWidget(self.editor_view)
         return True
+
+    def open_image(self, photo) -> None:
+        """Open an RGB uint8 picture (a paint render) in the editor, as an unsaved photo."""
+        self.editor.open_photo(photo, None)
+        self.tabs.setCurrentWidget(self.editor_view)
 
     def save_result(self, path: str | Path) -> bool:
         doc = self.editor.document
@@ -337,6 +373,7 @@ class MainWindow(QMainWindow):
     def _remember_folder(self, folder: str) -> None:
         self.settings.last_folder = folder
         self.morph_view.set_last_folder(folder)
+        self.paint_view.set_last_folder(folder)
 
     def _open_any(self, path: str) -> bool:
         if path.lower().endswith(SESSION_SUFFIX):
@@ -399,7 +436,11 @@ class MainWindow(QMainWindow):
         self.tabs.setCurrentWidget(self.morph_view)
         self.morph_view.start()
 
-    def _morph_export(self) -> None:
+    def _export(self) -> None:
+        """Ctrl+E: the paint tab's render while it is shown, else the morph."""
+        if self.tabs.currentWidget() is self.paint_view:
+            self.paint_view.export_dialog()
+            return
         self.tabs.setCurrentWidget(self.morph_view)
         self.morph_view.export_dialog()
 

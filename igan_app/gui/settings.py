@@ -29,6 +29,9 @@ STARTS_RANGE, DEFAULT_STARTS = (1, 256), 16
 CANDIDATES_RANGE, DEFAULT_CANDIDATES = (1, 64), 8
 PROJECTION_STEPS_RANGE, DEFAULT_PROJECTION_STEPS = (0, 500), 30
 MAX_RECENT = 10
+PAINT_PANES = 2  # the paint tab's render panes, left and right
+PAINT_BRUSH_RANGE, DEFAULT_PAINT_BRUSH = (1, 128), 16  # label map pixels
+PAINT_SEED_RANGE, DEFAULT_PAINT_SEED = (0, 99_999), 0
 
 _COLOR = re.compile(r"#[0-9a-fA-F]{6}")
 
@@ -204,6 +207,50 @@ class Settings:
                              f"got {mode!r}")
         self._qs.setValue("edit/transfer_mode", mode)
 
+    # -- painting ------------------------------------------------------------------------------
+
+    def paint_model(self, pane: int) -> str | None:
+        """The model of paint pane `pane` (0 left, 1 right): a name (not checked against the
+        installed models; "none" is paint_job.NO_MODEL, an empty pane), or None when never
+        chosen."""
+        name = _as_str(self._qs.value(f"paint/model{_pane(pane)}"))
+        return name.strip() if name and name.strip() else None
+
+    def set_paint_model(self, pane: int, name: str) -> None:
+        """Remember pane `pane`'s model: a name, or paint_job.NO_MODEL."""
+        if not isinstance(name, str) or not name.strip():
+            raise ValueError(f"a model is named by a non-empty string, got {name!r}")
+        self._qs.setValue(f"paint/model{_pane(pane)}", name.strip())
+
+    @property
+    def paint_brush(self) -> int:
+        """The paint tab's brush diameter in label map pixels, within PAINT_BRUSH_RANGE."""
+        return self._int("paint/brush", DEFAULT_PAINT_BRUSH, PAINT_BRUSH_RANGE)
+
+    @paint_brush.setter
+    def paint_brush(self, value: int) -> None:
+        self._set_int("paint/brush", value, PAINT_BRUSH_RANGE, "the paint brush")
+
+    @property
+    def paint_seed(self) -> int:
+        """The style seed of the paint tab's models, within PAINT_SEED_RANGE."""
+        return self._int("paint/seed", DEFAULT_PAINT_SEED, PAINT_SEED_RANGE)
+
+    @paint_seed.setter
+    def paint_seed(self, value: int) -> None:
+        self._set_int("paint/seed", value, PAINT_SEED_RANGE, "the paint seed")
+
+    @property
+    def paint_deterministic(self) -> bool:
+        """Whether pix2pix models render without their seeded variation."""
+        return _as_bool(self._qs.value("paint/deterministic"), False)
+
+    @paint_deterministic.setter
+    def paint_deterministic(self, value: bool) -> None:
+        if not isinstance(value, bool):
+            raise ValueError(f"deterministic is True or False, got {value!r}")  # noqa: TRY004
+        self._qs.setValue("paint/deterministic", "true" if value else "false")
+
     # -- window --------------------------------------------------------------------------------
 
     @property
@@ -252,6 +299,12 @@ def _tool(tool: str) -> str:
     return tool
 
 
+def _pane(pane: int) -> int:
+    if not _is_int(pane) or not 0 <= pane < PAINT_PANES:
+        raise ValueError(f"a paint pane is 0-{PAINT_PANES - 1}, got {pane!r}")
+    return pane
+
+
 def _is_int(value: object) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 
@@ -290,6 +343,14 @@ def _as_float(raw: object) -> float | None:
     except ValueError:
         return None
     return value if math.isfinite(value) else None
+
+
+def _as_bool(raw: object, default: bool) -> bool:
+    if isinstance(raw, bool):
+        return raw
+    if isinstance(raw, str) and raw.strip().lower() in ("true", "false"):
+        return raw.strip().lower() == "true"
+    return default
 
 
 def _as_bytes(raw: object) -> bytes | None:
