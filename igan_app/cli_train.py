@@ -73,6 +73,8 @@ def add_commands(commands: argparse._SubParsersAction) -> None:
                                 "(official 256; default 64)")
             parser.add_argument("--vgg-resolution", type=positive, default=64,
                                 help="side at which the VGG loss compares pictures (default 64)")
+            parser.add_argument("--vgg-weight", type=float, default=10.0,
+                                help="weight of the VGG loss (SPADE: 10; 0 turns it off)")
             feature_options(parser)
         else:
             parser.add_argument("--source", choices=("labels", "edges"), default="labels",
@@ -202,12 +204,12 @@ def _train_sketch(args: argparse.Namespace) -> int:
     device = pick_device(args.device)
     spade = args.model == "spade"
     extra = ({"hidden": args.hidden, "z_dim": args.z_dim, "vgg_resolution": args.vgg_resolution,
-              "d_layers": 3} if spade else {"source": args.source, "d_layers": 3, "num_d": 1})
+              "lambda_vgg": args.vgg_weight, "d_layers": 3} if spade else {"source": args.source, "d_layers": 3, "num_d": 1})
     config = SketchConfig(model=args.model, resolution=args.resolution, ngf=args.ngf,
                           ndf=args.ndf, batch=args.batch, steps=args.steps, lr_g=args.lr,
                           seed=args.seed, sample_every=args.sample_every, **extra)
     data = load_data(args, args.resolution, labels=config.source == "labels")
-    features = load_features(args, device) if spade else None
+    features = load_features(args, device) if spade and args.vgg_weight > 0 else None
     run = SketchTraining(config, data, device, args.run, features=features, resume=args.resume)
     run_steps(run.steps(), config.steps, run.step)
     folder = run.export(args.out, command=args.command_line, hardware=hardware(device))

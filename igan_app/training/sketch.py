@@ -80,9 +80,10 @@ class SketchConfig:
 def _resume_key(settings: dict[str, Any]) -> dict[str, Any]:
     # The networks do not depend on the resolution, so a run may be resumed at a larger one:
     # most steps at 64², the last at 128² (progressive training, about 4× cheaper per step).
+    # The VGG term may be switched on for the last phase only: at 64² it costs more than G.
     return {k: v for k, v in settings.items()
             if k not in ("steps", "sample_every", "checkpoint_every", "resolution",
-                         "vgg_resolution")}
+                         "vgg_resolution", "lambda_vgg")}
 
 
 def generator_args(cfg: SketchConfig) -> tuple[str, dict[str, Any]]:
