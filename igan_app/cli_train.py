@@ -54,7 +54,7 @@ def add_commands(commands: argparse._SubParsersAction) -> None:
         parser.set_defaults(handler=_train_segmentation, task=task)
 
     for model, steps, batch, ngf, lr, help_text in (
-            ("spade", 20000, 8, 16, 1e-4, "SPADE label map → landscape, with a style encoder"),
+            ("spade", 20000, 8, 12, 1e-4, "SPADE label map → landscape, with a style encoder"),
             ("pix2pix", 20000, 8, 32, 2e-4, "pix2pix U-Net: label map or edge sketch → landscape")):
         parser = what.add_parser(model, help=help_text)
         _common(parser, steps=steps, batch=batch, run=f"runs/{model}")
@@ -94,6 +94,14 @@ def add_commands(commands: argparse._SubParsersAction) -> None:
     evaluate = commands.add_parser("eval", help="measure a model (FID-L, mIoU, reconstruction)")
     evaluate.set_defaults(handler=lambda _args: show_help(evaluate))
     measures = evaluate.add_subparsers(title="what to measure", metavar="WHAT")
+    paint = measures.add_parser("paint", help="a paint model's mIoU, FID-L and L1 on held-out "
+                                "world label maps, beside the real scenes'")
+    paint.add_argument("--model", required=True, help="paint model name or folder")
+    paint.add_argument("--segmenter", type=Path, default=None,
+                       help="segmenter model folder (default: the installed world-segmenter64)")
+    paint.add_argument("--n", type=positive, default=500, help="held-out scenes (default 500)")
+    paint.add_argument("--write", action="store_true", help="record the result in the model card")
+    paint.set_defaults(handler=_eval_paint)
     fid = measures.add_parser("fid", help="FID-L of a manifold's generator, with floor and blur")
     fid.add_argument("--model", type=Path, required=True, help="manifold model folder")
     fid.add_argument("--segmenter", type=Path, default=None,
@@ -312,6 +320,19 @@ def _eval_fid(args: argparse.Namespace) -> int:
                    device=device)
     report.settings["segmenter"] = str(segmenter.path)
     return _report(args, report, args.model, "FID-L")
+
+
+def _eval_paint(args: argparse.Namespace) -> int:
+    from igan_app.device import pick_device
+    from igan_app.engine.paint import PAINT_KINDS, Painter
+    from igan_app.training.sketch_metrics import paint_quality
+    from igan_app.zoo.registry import load_model
+
+    device = pick_device(args.device)
+    loaded = load_model(args.model, device=device, expected_kind=PAINT_KINDS)
+    report = paint_quality(Painter.from_checkpoint(loaded), _segmenter(args.segmenter, device).model,
+                           n=args.n)
+    return _report(args, report, loaded.path, "Paint quality")
 
 
 def _eval_segmenter(args: argparse.Namespace) -> int:

@@ -96,13 +96,14 @@ def paint_quality(painter: Painter, segmenter: Segmenter, *, n: int = 500,
         seconds[name] = (time.perf_counter() - started) / n
         l1[name] = float(np.abs(pictures.astype(np.float32) - world.images).mean() / 255)
         sets[name] = _shrink(pictures, judge)
-    fid = fid_l(None, segmenter, n=n, resolution=judge, extra=sets)
+    device = painter.device
+    fid = fid_l(None, segmenter, n=n, resolution=judge, device=device, extra=sets)
     labels = _shrink_labels(world.labels, judge)
     values: dict[str, float] = {"FID-L floor": fid.values["floor"]}
     rows = []
     for name, images in sets.items():
         score = IoU()
-        score.add(segment(segmenter, images), labels)
+        score.add(segment(segmenter, images, device), labels)
         values[f"mIoU {name}"] = score.mean()
         values[f"FID-L {name}"] = fid.values[name]
         if name in l1:

@@ -52,7 +52,18 @@ class SPADE(nn.Module):
         if segmap.shape[-2:] != x.shape[-2:]:
             segmap = F.interpolate(segmap, size=x.shape[-2:], mode="nearest")
         actv = self.mlp_shared(segmap)
-        return torch.addcmul(self.mlp_beta(actv), normalized, 1 + self.mlp_gamma(actv))
+        if self.training:
+            return torch.addcmul(self.mlp_beta(actv), normalized, 1 + self.mlp_gamma(actv))
+        # Rendering: 1 + γ and β from one convolution (the 1 folded into γ's bias), a third
+        # fewer passes over the largest maps; the same numbers up to float rounding.
+        scale, shift = self._fused(actv).chunk(2, 1)
+        return torch.addcmul(shift, normalized, scale)
+
+    def _fused(self, actv: torch.Tensor) -> torch.Tensor:
+        g, b = self.mlp_gamma, self.mlp_beta
+        weight = torch.cat([g.weight, b.weight])
+        bias = torch.cat([g.bias + 1, b.bias])
+        return F.conv2d(actv, weight, bias, padding=g.padding)
 
 
 class SPADEResnetBlock(nn.Module):

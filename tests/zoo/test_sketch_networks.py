@@ -131,3 +131,14 @@ def test_multiscale_discriminator_returns_features_per_scale():
     assert len(outputs) == 2
     (first, taps), (second, _) = outputs
     assert len(taps) == 4 and first.shape[-1] > second.shape[-1]
+
+
+def test_fused_render_path_equals_the_training_formula():
+    from igan_app.zoo.spade import SPADE
+
+    torch.manual_seed(0)
+    norm = SPADE(6, 4, hidden=5, param_free="instance")  # same statistics in both modes
+    x, seg = torch.randn(2, 6, 16, 16), semantic_input(torch.randint(0, 4, (2, 8, 8)), 4)
+    trained = norm.train()(x, seg)
+    with torch.no_grad():
+        assert torch.allclose(norm.eval()(x, seg), trained, atol=1e-5)

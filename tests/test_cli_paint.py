@@ -1,0 +1,116 @@
+"""`igan paint`, `igan eval paint` and `igan train spade|pix2pix`, in-process through cli.main."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+
+import numpy as np
+import pytest
+from paint_models import save_spade, save_unet
+
+from igan_app import cli, imaging
+from igan_app.engine.edges import edge_map
+from igan_app.engine.paint import Painter
+from igan_app.world.palette import save_labels
+from igan_app.world.render import render
+from igan_app.zoo.checkpoint import load_checkpoint
+
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
+
+
+def run(*args: str) -> tuple[int, str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        code = cli.main(["--device", "cpu", *args])
+    return code, out.getvalue(), err.getvalue()
+
+
+def one_line_error(code: int, stderr: str, *needles: str) -> None:
+    lines = stderr.strip().splitlines()
+    assert code == 2 and len(lines) == 1 and lines[0].startswith("igan: error: "), stderr
+    assert all(n in lines[0] for n in needles), stderr
+
+
+@pytest.fixture(scope="module")
+def files(tmp_path_factory):
+    root = tmp_path_factory.mktemp("paint")
+    image, labels = render(7, 64)
+    save_labels(root / "labels.png", labels)
+    imaging.write_image(root / "ids.png", labels)  # single channel: the ids themselves
+    imaging.write_image(root / "scene.png", image)
+    return {"root": root, "labels": labels, "image": image,
+            "spade": save_spade(root / "spade"), "unet": save_unet(root / "unet"),
+            "edges": save_unet(root / "edges", source="edges")}
+
+
+def painter(folder) -> Painter:
+    return Painter.from_checkpoint(load_checkpoint(folder))
+
+
+def test_paint_a_label_map_with_seed_and_style(files):
+    root = files["root"]
+    code, out, _ = run("paint", str(root / "labels.png"), "--model", str(files["spade"]),
+                       "--seed", "4", "--out", str(root / "seed.png"))
+    assert code == 0 and "64×64" in out
+    expected = painter(files["spade"]).render(files["labels"], seed=4)
+    assert np.array_equal(imaging.read_image(root / "seed.png"), expected)
+    code, *_ = run("paint", str(root / "ids.png"), "--ids", "--model", str(files["spade"]),
+                   "--style", str(root / "scene.png"), "--size", "128", "--out",
+                   str(root / "style.png"))
+    styled = painter(files["spade"]).render(files["labels"], style=files["image"], size=128)
+    assert code == 0 and np.array_equal(imaging.read_image(root / "style.png"), styled)
+
+
+def test_paint_pix2pix_deterministic_and_edges_from_a_photo(files):
+    root = files["root"]
+    code, *_ = run("paint", str(root / "labels.png"), "--model", str(files["unet"]),
+                   "--deterministic", "--out", str(root / "fixed.png"))
+    fixed = painter(files["unet"]).render(files["labels"], deterministic=True)
+    assert code == 0 and np.array_equal(imaging.read_image(root / "fixed.png"), fixed)
+    code, *_ = run("paint", str(root / "scene.png"), "--edges-of", "--model",
+                   str(files["edges"]), "--seed", "2", "--out", str(root / "edges.png"))
+    drawn = painter(files["edges"]).render(edge_map(files["image"]), seed=2)
+    assert code == 0 and np.array_equal(imaging.read_image(root / "edges.png"), drawn)
+
+
+def test_paint_refuses_what_does_not_fit(files):
+    root = files["root"]
+    out = str(root / "x.png")
+    one_line_error(*run("paint", str(root / "labels.png"), "--model", str(files["unet"]),
+                        "--style", str(root / "scene.png"), "--out", out)[::2], "no style")
+    one_line_error(*run("paint", str(root / "labels.png"), "--model", str(files["spade"]),
+                        "--edges-of", "--out", out)[::2], "--edges-of")
+    one_line_error(*run("paint", str(root / "labels.png"), "--ids", "--model",
+                        str(files["spade"]), "--out", out)[::2], "single-channel")
+    one_line_error(*run("paint", str(root / "scene.png"), "--model", str(files["spade"]),
+                        "--out", out)[::2], "scene.png", "not a label color")
+    one_line_error(*run("paint", str(root / "labels.png"), "--model", "landscape64",
+                        "--out", out)[::2], "dcgan-manifold")
+    one_line_error(*run("paint", str(root / "labels.png"), "--model", str(files["spade"]),
+                        "--out", str(root / "x.gif"))[::2], "x.gif")
+    assert not (root / "x.png").exists()
+
+
+def test_eval_paint_writes_the_report_into_the_card(files, tmp_path, monkeypatch):
+    monkeypatch.setenv("IGAN_CACHE_DIR", str(tmp_path / "cache"))
+    model = save_spade(tmp_path / "m")
+    code, out, err = run("eval", "paint", "--model", str(model), "--n", "4", "--write")
+    assert code == 0, err
+    assert "real scenes (ceiling)" in out and "style of the true picture" in out
+    card = (model / "card.md").read_text()
+    assert "Paint quality" in card and "eval paint --model" in card
+    values = load_checkpoint(model).config.meta["metrics"]["Paint quality"]["values"]
+    assert 0 <= values["mIoU random styles"] <= 1
+
+
+def test_train_pix2pix_edges_from_the_command_line(tmp_path, monkeypatch):
+    monkeypatch.setenv("IGAN_CACHE_DIR", str(tmp_path / "cache"))
+    code, out, err = run("train", "pix2pix", "--source", "edges", "--resolution", "64",
+                         "--scenes", "4", "--steps", "1", "--batch", "2", "--ngf", "4",
+                         "--ndf", "4", "--run", str(tmp_path / "run"), "--out",
+                         str(tmp_path / "edges"))
+    assert code == 0, err
+    loaded = load_checkpoint(tmp_path / "edges", expected_kind="unet-generator")
+    assert loaded.config.meta["input"] == "edges" and loaded.config.args["input_nc"] == 3
+    assert "--source edges" in (tmp_path / "edges" / "card.md").read_text()
