@@ -77,6 +77,10 @@ def main() -> int:
     window = MainWindow(settings, start=False, autosave=None)
     window.resize(*SIZE)
     window.show()
+    if "--paint-only" in sys.argv[1:]:
+        shoot_paint(app, window)
+        window.close()
+        return 0
     editor, view = window.editor, window.editor_view
 
     window.open_photo(PHOTOS / "storm.jpg")

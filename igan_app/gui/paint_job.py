@@ -180,7 +180,7 @@ class PainterCache:
 
 @dataclass(frozen=True)
 class PaneRender:
-    """One pane's render: `image` (h, w, 3) uint8 at the model's resolution, or None with
+    """One pane's render: `image` (h, w, 3) uint8 at the painted map's size, or None with
     `error` (one line); `ms` the render took (model loading excluded); what the model can vary."""
 
     model: str
@@ -204,12 +204,14 @@ class Rendered:
 def render_pane(cache: PainterCache, model: str, device: str | None, labels: np.ndarray, *,
                 seed: int = 0, style: np.ndarray | None = None,
                 deterministic: bool = False) -> PaneRender:
-    """Render `labels` with `model` at the model's resolution. style: a reference picture, used
+    """Render `labels` with `model` at the map's size (256² in the paint view: the networks are
+    convolutional, so a model trained at 128² draws the same scene with finer detail, and every
+    pane shows the same size). style: a reference picture, used
     by models with a style encoder (others ignore it); seed: the style of those without a
     picture, and pix2pix's variation unless deterministic. Errors come back in the result."""
     try:
         painter = cache.get(model, device)
-        side = max(painter.resolution)
+        side = max(labels.shape)
         outlines = painter.input != "labels"
         source = labels
         if outlines:

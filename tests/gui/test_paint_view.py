@@ -304,7 +304,7 @@ def test_a_render_arrives_after_painting_and_follows_the_map(qtbot, view, cache,
                     timeout=WAIT_MS)
     qtbot.waitUntil(lambda: not view.is_busy(), timeout=WAIT_MS)
     sky = view.render_image(0)
-    assert sky.shape == (64, 64, 3) and sky.dtype == np.uint8
+    assert sky.shape == (256, 256, 3) and sky.dtype == np.uint8  # the map's size, not the model's
     view.set_brush(60)
     key(qtbot, view, "8")  # grass
     shown = []
