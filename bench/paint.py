@@ -14,10 +14,9 @@ from __future__ import annotations
 
 import argparse
 import sys
-import time
 
 import torch
-from results import machine, report
+from results import machine, report, timed
 
 from igan_app.device import describe, pick_device
 from igan_app.engine.paint import PAINT_KINDS, Painter
@@ -28,22 +27,6 @@ from igan_app.zoo.spade import SpadeModel
 
 MARKER = "bench/paint.py"
 SHIPPED = ("landscape-spade", "landscape-pix2pix", "landscape-edges")
-
-
-def timed(fn, repeats: int, device: torch.device) -> float:
-    """Median seconds per call after two warm-up calls."""
-    for _ in range(2):
-        fn()
-    times = []
-    for _ in range(repeats):
-        if device.type == "cuda":
-            torch.cuda.synchronize(device)
-        start = time.perf_counter()
-        fn()
-        if device.type == "cuda":
-            torch.cuda.synchronize(device)
-        times.append(time.perf_counter() - start)
-    return sorted(times)[len(times) // 2]
 
 
 def main() -> int:
@@ -67,7 +50,8 @@ def main() -> int:
                                                      expected_kind=PAINT_KINDS), name)
         source = labels if painter.input == "labels" else sketch
         with torch.inference_mode():
-            seconds = timed(lambda: painter.render(source, seed=1), args.repeats, device)
+            seconds = timed(lambda p=painter, s=source: p.render(s, seed=1), args.repeats,
+                            device)
         rows.append((f"paint render {args.size}², {name} ({painter.model.__class__.__name__})",
                      f"{1000 * seconds:.0f} ms"))
     if args.official:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import platform
+import time
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
@@ -42,3 +44,23 @@ def report(rows: list[tuple[str, str]], command: str, where: str, marker: str,
     print("\n".join(lines))
     if write:
         record(lines, marker)
+
+
+def timed(fn: Callable[[], object], repeats: int, device) -> float:
+    """Median seconds per call after two warm-up calls (CUDA work waited for)."""
+    import torch
+
+    def sync() -> None:
+        if device.type == "cuda":
+            torch.cuda.synchronize(device)
+
+    for _ in range(2):
+        fn()
+    times = []
+    for _ in range(repeats):
+        sync()
+        start = time.perf_counter()
+        fn()
+        sync()
+        times.append(time.perf_counter() - start)
+    return sorted(times)[len(times) // 2]

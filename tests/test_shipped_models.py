@@ -13,7 +13,8 @@ from igan_app.world.render import render
 from igan_app.zoo.registry import ModelRegistry, shipped_models_dir
 
 SHIPPED = {"landscape64": "dcgan-manifold", "world-segmenter64": "world-segmenter",
-           "vgg16-world": "vgg16-features"}
+           "vgg16-world": "vgg16-features", "landscape-spade": "spade",
+           "landscape-pix2pix": "unet-generator", "landscape-edges": "unet-generator"}
 
 
 @pytest.fixture(scope="module")
@@ -74,3 +75,47 @@ def test_vgg16_world_features_tell_a_scene_from_another(registry):
     far = feature_distance(features, x, x.roll(1, 0))
     assert torch.isfinite(near).all()
     assert (near < far).all()
+
+
+def agreement(registry, pictures: list[np.ndarray], labels: np.ndarray) -> float:
+    """How often the world segmenter gives a generated picture the label it was painted with."""
+    import cv2
+
+    segmenter = registry.load("world-segmenter64", expected_kind="world-segmenter").model
+    small = np.stack([cv2.resize(p, (64, 64), interpolation=cv2.INTER_AREA) for p in pictures])
+    truth = np.stack([cv2.resize(m, (64, 64), interpolation=cv2.INTER_NEAREST) for m in labels])
+    with torch.no_grad():
+        predicted = segmenter(imaging.to_tensor(small)).argmax(1).numpy()
+    return float((predicted == truth).mean())
+
+
+@pytest.mark.parametrize("name", ["landscape-spade", "landscape-pix2pix", "landscape-edges"])
+def test_paint_models_draw_what_was_painted(registry, name):
+    from igan_app.engine.edges import edge_map
+    from igan_app.engine.paint import Painter
+
+    painter = Painter.from_checkpoint(registry.load(name), name)
+    rendered = [render(HELD_OUT_SEED + 5 * i, 128) for i in range(4)]
+    labels = np.stack([m for _, m in rendered])
+    sources = [m if painter.input == "labels" else edge_map(im) for im, m in rendered]
+    pictures = [painter.render(source, seed=i) for i, source in enumerate(sources)]
+    assert pictures[0].shape == (128, 128, 3)
+    assert agreement(registry, pictures, labels) > 0.6
+    # Another scene's map gives another picture: the model follows its input.
+    assert np.abs(pictures[0].astype(int) - pictures[1]).mean() > 10
+
+
+@torch.no_grad()
+def test_landscape_spade_styles_come_from_seeds_and_pictures(registry):
+    from igan_app.engine.paint import Painter
+
+    painter = Painter.from_checkpoint(registry.load("landscape-spade"), "landscape-spade")
+    dusk, labels = render(HELD_OUT_SEED + 1, 128)
+    a, b = painter.render(labels, seed=1), painter.render(labels, seed=2)
+    assert np.abs(a.astype(int) - b).mean() > 3
+    # A picture's own style brings the rendering closer to that picture than random styles do.
+    def distance(picture: np.ndarray) -> float:
+        return float(np.abs(picture.astype(int) - dusk).mean())
+
+    own = distance(painter.render(labels, style=dusk))
+    assert own < np.mean([distance(painter.render(labels, seed=s)) for s in range(4)])

@@ -81,6 +81,19 @@ def renderers(painter: Painter) -> dict[str, Renderer]:
     return {"model": varied(True)}
 
 
+def single_render_ms(painter: Painter, image: np.ndarray, labels: np.ndarray) -> float:
+    """Median milliseconds of one 256² render, as the paint view and `igan paint` make it."""
+    source = cv2.resize(labels, (256, 256), interpolation=cv2.INTER_NEAREST)
+    if painter.input == "image":
+        source = edge_map(cv2.resize(image, (256, 256), interpolation=cv2.INTER_CUBIC))
+    times = []
+    for _ in range(7):
+        started = time.perf_counter()
+        painter.render(source, seed=1)
+        times.append(time.perf_counter() - started)
+    return 1000 * sorted(times[2:])[2]
+
+
 def paint_quality(painter: Painter, segmenter: Segmenter, *, n: int = 500,
                   batch: int = 25) -> Report:
     """mIoU, FID-L and L1 of each way of rendering, beside the real scenes' own values."""
@@ -111,11 +124,13 @@ def paint_quality(painter: Painter, segmenter: Segmenter, *, n: int = 500,
             values[f"mIoU ratio {name}"] = score.mean() / values["mIoU real scenes (ceiling)"]
         rows.append([name, f"{score.mean():.3f}", f"{fid.values[name]:.2f}",
                      f"{l1[name]:.3f}" if name in l1 else "—"])
+    values["ms per 256² render"] = single_render_ms(painter, world.images[0], world.labels[0])
     note = (f"FID-L floor (other held-out scenes): {fid.values['floor']:.2f}. mIoU against the "
             "ceiling: " + ", ".join(f"{100 * values[f'mIoU ratio {k}']:.0f}% ({k})" for k in l1)
             + ". Batched render time on the measuring machine: "
             + ", ".join(f"{1000 * s:.0f} ms/picture ({k})" for k, s in seconds.items())
-            + f" at {resolution}px.")
+            + f" at {resolution}px; one 256² render (`Painter.render`, median of 5): "
+            f"{values['ms per 256² render']:.0f} ms on {torch.get_num_threads()} threads.")
     return Report(f"Paint quality on {n} held-out world label maps at {resolution}px "
                   f"(judged at {judge}px)", ["rendered", "mIoU", "FID-L", "L1"], rows,
                   {"n": n, "resolution": resolution, "judged_at": judge}, values, note)
