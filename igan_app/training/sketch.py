@@ -29,7 +29,12 @@ from igan_app.training.cards import render_card
 from igan_app.training.data import ImageSet
 from igan_app.world.palette import NUM_LABELS, colorize
 from igan_app.zoo.checkpoint import save_checkpoint
-from igan_app.zoo.pix2pix import MultiscaleDiscriminator, PatchDiscriminator, UnetGenerator
+from igan_app.zoo.pix2pix import (
+    MultiscaleDiscriminator,
+    PatchDiscriminator,
+    UnetGenerator,
+    set_variation,
+)
 from igan_app.zoo.spade import SpadeModel, fold_spectral_norm, semantic_input
 from igan_app.zoo.vgg import FeatureNetwork
 
@@ -283,14 +288,17 @@ class SketchTraining:
 
     @torch.no_grad()
     def write_samples(self) -> Path:
-        """Rows: input, averaged generator (own style for SPADE), a random style, truth."""
+        """Rows: input, averaged generator (SPADE: the scene's own style), a random style (pix2pix:
+        dropout on), the true scene."""
         count = min(8, len(self.data))
         index = np.arange(count)
         real = common.to_batch(self.data.images, torch.from_numpy(index), self.device)
         net = self.ema.module
         own = imaging.to_uint8(self.render(net, index, styles=real if self.config.model == "spade"
                                            else None))
+        set_variation(net, None if self.config.model == "spade" else 1)  # pix2pix: dropout on
         other = imaging.to_uint8(self.render(net, index))
+        set_variation(net, None)
         self.g.train()
         shown = (np.stack([colorize(m) for m in self.inputs[index]])
                  if self.config.source == "labels" else self.inputs[index])
