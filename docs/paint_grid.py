@@ -13,6 +13,7 @@ import argparse
 import sys
 from pathlib import Path
 
+import cv2
 import numpy as np
 
 from igan_app import imaging
@@ -25,6 +26,21 @@ from igan_app.zoo.registry import load_model
 
 SCENES = (3, 11, 25, 40, 58, 77)  # held-out seeds (offsets) with varied layouts
 STYLES = (101, 131, 166)  # held-out seeds whose looks differ (times of day, weather)
+
+
+CAPTIONS = ("labels", "pix2pix", "SPADE seed 0", "SPADE, style 1", "SPADE, style 2",
+            "SPADE, style 3", "edge sketch", "pix2pix edges", "true scene")
+
+
+def with_captions(grid: np.ndarray, size: int, pad: int = 2) -> np.ndarray:
+    """A white band above the grid naming each column."""
+    band = np.full((22, grid.shape[1], 3), 255, np.uint8)
+    for col, text in enumerate(CAPTIONS):
+        (w, _), _ = cv2.getTextSize(text, cv2.FONT_HERSHEY_SIMPLEX, 0.4, 1)
+        x = col * (size + pad) + max(0, (size - w) // 2)
+        cv2.putText(band, text, (x, 15), cv2.FONT_HERSHEY_SIMPLEX, 0.4, (40, 40, 40), 1,
+                    cv2.LINE_AA)
+    return np.concatenate([band, grid])
 
 
 def painter(name: str) -> Painter:
@@ -49,7 +65,7 @@ def main() -> int:
         tiles += [colorize(labels), pix2pix.render(labels, seed=0), spade.render(labels, seed=0),
                   *(spade.render(labels, style=s) for s in styles), sketch,
                   edges.render(sketch, seed=0), image]
-    imaging.write_image(args.out, imaging.tile(tiles, 9))
+    imaging.write_image(args.out, with_captions(imaging.tile(tiles, 9), args.size))
     print(f"wrote {args.out}: label map | pix2pix | SPADE seed 0 | SPADE × 3 reference styles "
           "(top row) | edge sketch | pix2pix edges | true scene")
     return 0
