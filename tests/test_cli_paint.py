@@ -114,3 +114,17 @@ def test_train_pix2pix_edges_from_the_command_line(tmp_path, monkeypatch):
     loaded = load_checkpoint(tmp_path / "edges", expected_kind="unet-generator")
     assert loaded.config.meta["input"] == "edges" and loaded.config.args["input_nc"] == 3
     assert "--source edges" in (tmp_path / "edges" / "card.md").read_text()
+
+
+def test_train_spade_on_a_folder_of_pairs(tmp_path):
+    from igan_app.world.export import export_scenes
+
+    export_scenes(tmp_path / "pairs", 3, 64, workers=1)
+    code, out, err = run("train", "spade", "--data", str(tmp_path / "pairs"), "--resolution",
+                         "64", "--steps", "1", "--batch", "2", "--ngf", "2", "--hidden", "4",
+                         "--z-dim", "4", "--ndf", "4", "--vgg-weight", "0", "--run",
+                         str(tmp_path / "run"), "--out", str(tmp_path / "spade"))
+    assert code == 0, err
+    loaded = load_checkpoint(tmp_path / "spade", expected_kind="spade")
+    assert "folder" in loaded.config.data and "3 images" in loaded.config.data
+    assert loaded.config.meta["training"]["spade"]["steps"] == 1
