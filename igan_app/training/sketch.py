@@ -82,6 +82,17 @@ class SketchConfig:
             raise ValueError("SPADE turns label maps into pictures; use pix2pix for edges")
 
 
+SPADE_ONLY = ("hidden", "z_dim", "latent_side", "lr_d", "lambda_fm", "lambda_vgg", "lambda_kl",
+              "vgg_resolution", "num_d")
+PIX2PIX_ONLY = ("lambda_l1", "unet_downs")
+
+
+def card_settings(cfg: SketchConfig) -> dict[str, Any]:
+    """The settings that apply to the model trained (pix2pix's D shares G's rate)."""
+    dropped = PIX2PIX_ONLY if cfg.model == "spade" else SPADE_ONLY
+    return {k: v for k, v in asdict(cfg).items() if k not in dropped}
+
+
 def _resume_key(settings: dict[str, Any]) -> dict[str, Any]:
     # The networks do not depend on the resolution, so a run may be resumed at a larger one:
     # most steps at 64², the last at 128² (progressive training, about 4× cheaper per step).
@@ -351,7 +362,7 @@ class SketchTraining:
                                       "--deterministic)."))
         training = {"command": command, "seed": cfg.seed, "data": self.data.description,
                     "hardware": hardware, "steps": self.step, "batch": cfg.batch,
-                    "wall_time_s": round(self.seconds, 1), "settings": asdict(cfg),
+                    "wall_time_s": round(self.seconds, 1), "settings": card_settings(cfg),
                     "notes": {"phases": self.phase_notes()}}
         meta = {"summary": summary, "input": cfg.source, "palette": "world",
                 "training": {cfg.model: training}, "metrics": metrics or {}}

@@ -124,13 +124,14 @@ def paint_quality(painter: Painter, segmenter: Segmenter, *, n: int = 500,
             values[f"mIoU ratio {name}"] = score.mean() / values["mIoU real scenes (ceiling)"]
         rows.append([name, f"{score.mean():.3f}", f"{fid.values[name]:.2f}",
                      f"{l1[name]:.3f}" if name in l1 else "—"])
+    threads = torch.get_num_threads()
     values["ms per 256² render"] = single_render_ms(painter, world.images[0], world.labels[0])
     note = (f"FID-L floor (other held-out scenes): {fid.values['floor']:.2f}. mIoU against the "
             "ceiling: " + ", ".join(f"{100 * values[f'mIoU ratio {k}']:.0f}% ({k})" for k in l1)
             + ". Batched render time on the measuring machine: "
             + ", ".join(f"{1000 * s:.0f} ms/picture ({k})" for k, s in seconds.items())
             + f" at {resolution}px; one 256² render (`Painter.render`, median of 5): "
-            f"{values['ms per 256² render']:.0f} ms on {torch.get_num_threads()} threads.")
+            f"{values['ms per 256² render']:.0f} ms on {threads} thread{'s' * (threads != 1)}.")
     return Report(f"Paint quality on {n} held-out world label maps at {resolution}px "
                   f"(judged at {judge}px)", ["rendered", "mIoU", "FID-L", "L1"], rows,
                   {"n": n, "resolution": resolution, "judged_at": judge}, values, note)
