@@ -65,9 +65,8 @@ def main() -> int:
                          f"{1000 * timed(lambda: spade(seg), max(2, args.repeats // 4), device):.0f} ms"))
             rows.append((f"official pix2pix unet_256 at {args.size}² (ngf 64, random weights)",
                          f"{1000 * timed(lambda: unet(x), args.repeats, device):.0f} ms"))
-    threads = f" ({torch.get_num_threads()} threads)" if device.type == "cpu" else ""
     report(rows, "python " + " ".join(["bench/paint.py", *sys.argv[1:]]).replace(" --write", ""),
-           f"{machine()}; {describe(device)}{threads}", MARKER, args.write)
+           f"{machine()}; {describe(device)}", MARKER, args.write)
     return 0
 
 
