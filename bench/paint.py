@@ -19,6 +19,7 @@ import torch
 from results import machine, report, timed
 
 from igan_app.device import describe, pick_device
+from igan_app.engine.edges import edge_map
 from igan_app.engine.paint import PAINT_KINDS, Painter
 from igan_app.world.render import render
 from igan_app.zoo.pix2pix import UnetGenerator
@@ -41,8 +42,6 @@ def main() -> int:
     args = parser.parse_args()
     device = pick_device(args.device)
     image, labels = render(1_000_000_003, args.size)
-    from igan_app.engine.edges import edge_map
-
     sketch = edge_map(image)
     rows = []
     for name in args.models:

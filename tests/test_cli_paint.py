@@ -106,7 +106,7 @@ def test_eval_paint_writes_the_report_into_the_card(files, tmp_path, monkeypatch
 
 def test_train_pix2pix_edges_from_the_command_line(tmp_path, monkeypatch):
     monkeypatch.setenv("IGAN_CACHE_DIR", str(tmp_path / "cache"))
-    code, out, err = run("train", "pix2pix", "--source", "edges", "--resolution", "64",
+    code, _out, err = run("train", "pix2pix", "--source", "edges", "--resolution", "64",
                          "--scenes", "4", "--steps", "1", "--batch", "2", "--ngf", "4",
                          "--ndf", "4", "--run", str(tmp_path / "run"), "--out",
                          str(tmp_path / "edges"))
@@ -120,7 +120,7 @@ def test_train_spade_on_a_folder_of_pairs(tmp_path):
     from igan_app.world.export import export_scenes
 
     export_scenes(tmp_path / "pairs", 3, 64, workers=1)
-    code, out, err = run("train", "spade", "--data", str(tmp_path / "pairs"), "--resolution",
+    code, _out, err = run("train", "spade", "--data", str(tmp_path / "pairs"), "--resolution",
                          "64", "--steps", "1", "--batch", "2", "--ngf", "2", "--hidden", "4",
                          "--z-dim", "4", "--ndf", "4", "--vgg-weight", "0", "--run",
                          str(tmp_path / "run"), "--out", str(tmp_path / "spade"))

@@ -149,14 +149,18 @@ class Painter:
         if source.ndim != 2:
             raise PaintError(f"{self.name} turns label maps into pictures; got an array of shape "
                              f"{source.shape} (a picture?)")
-        palette = self.palette
-        ids = source.astype(np.int32) if ids_given else palette.from_world(source)
+        ids = source.astype(np.int32) if ids_given else self.palette.from_world(source)
         if ids.shape != (h, w):
             ids = cv2.resize(ids.astype(np.uint8), (w, h), interpolation=cv2.INTER_NEAREST)
-        labels = torch.from_numpy(np.ascontiguousarray(ids)).long()[None].to(self.device)
+        return self.label_input(ids[None], ids_given=True)
+
+    def label_input(self, labels: np.ndarray, *, ids_given: bool = False) -> torch.Tensor:
+        """(N, H, W) label ids (world labels unless ids_given) → the model's input tensor."""
+        ids = labels if ids_given else self.palette.from_world(labels)
+        tensor = torch.from_numpy(np.ascontiguousarray(ids)).long().to(self.device)
         try:
             if self.is_spade:
-                return self.model.one_hot(labels)
-            return semantic_input(labels, palette.size)
+                return self.model.one_hot(tensor)
+            return semantic_input(tensor, self.palette.size)
         except ValueError as err:
             raise PaintError(f"{self.name}: {err}") from None

@@ -8,7 +8,7 @@ import platform
 import random
 import shutil
 import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -98,27 +98,36 @@ class EMA:
 
 
 @torch.no_grad()
-def recalibrate_batchnorm(generator: nn.Module, latent_dim: int, batches: int, batch: int,
-                          rng: torch.Generator, device: torch.device) -> None:
-    """Recompute BatchNorm running statistics of `generator` for its current weights.
+def recalibrate_norms(module: nn.Module, feed: Callable[[int], object], batches: int) -> None:
+    """Recompute the BatchNorm running statistics of `module` for its current weights, as a
+    plain average over `batches` calls of `feed(i)` (which runs the module in training mode).
 
     An averaged generator's weights never ran in training mode, so the running statistics copied
-    from the training network do not fit them; a cumulative average over prior samples does.
+    from the training network do not fit them.
     """
-    norms = [m for m in generator.modules() if isinstance(m, nn.modules.batchnorm._BatchNorm)]
+    norms = [m for m in module.modules() if isinstance(m, nn.modules.batchnorm._BatchNorm)]
     if not norms:
         return
     saved = [m.momentum for m in norms]
     for m in norms:
         m.reset_running_stats()
         m.momentum = None
-    generator.train()
-    for _ in range(batches):
-        z = torch.rand(batch, latent_dim, generator=rng).mul_(2).sub_(1).to(device)
-        generator(z)
+    module.train()
+    for i in range(batches):
+        feed(i)
     for m, momentum in zip(norms, saved):
         m.momentum = momentum
-    generator.eval()
+    module.eval()
+
+
+def recalibrate_batchnorm(generator: nn.Module, latent_dim: int, batches: int, batch: int,
+                          rng: torch.Generator, device: torch.device) -> None:
+    """`recalibrate_norms` for a latent → image generator, fed samples of the uniform prior."""
+    def feed(_i: int) -> None:
+        z = torch.rand(batch, latent_dim, generator=rng).mul_(2).sub_(1).to(device)
+        generator(z)
+
+    recalibrate_norms(generator, feed, batches)
 
 
 def write_grid(path: Path, images: torch.Tensor, cols: int = 8) -> Path:

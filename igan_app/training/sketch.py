@@ -168,12 +168,12 @@ class SketchTraining:
         self.rng = common.seed_everything(config.seed)
         self.g = build_generator(config).to(device)
         self.d = build_discriminator(config).to(device)
-        beta1 = 0.0 if config.model == "spade" else 0.5
-        lr_d = config.lr_d if config.model == "spade" else config.lr_g
-        self.opt_g = torch.optim.Adam(self.g.parameters(), config.lr_g, betas=(beta1, 0.9
-                                      if config.model == "spade" else 0.999))
-        self.opt_d = torch.optim.Adam(self.d.parameters(), lr_d, betas=(beta1, 0.9
-                                      if config.model == "spade" else 0.999))
+        # SPADE: Adam β (0, 0.9), D faster than G; pix2pix: β (0.5, 0.999), one rate for both.
+        spade = config.model == "spade"
+        betas = (0.0, 0.9) if spade else (0.5, 0.999)
+        self.opt_g = torch.optim.Adam(self.g.parameters(), config.lr_g, betas=betas)
+        self.opt_d = torch.optim.Adam(self.d.parameters(), config.lr_d if spade else config.lr_g,
+                                      betas=betas)
         self.ema = common.EMA(self.g, config.ema)
         self.step, self.seconds = 0, 0.0
         # [resolution, first step, seconds so far] per phase of a progressive run.
@@ -322,23 +322,16 @@ class SketchTraining:
 
     @torch.no_grad()
     def recalibrate(self, batches: int = 25) -> None:
-        """Recompute the averaged SPADE generator's BatchNorm statistics for its own weights (they
-        were copied from the training network, whose weights differ)."""
-        net = self.ema.module
-        norms = [m for m in net.modules() if isinstance(m, nn.BatchNorm2d)]
-        if not norms:
-            return
-        for m in norms:
-            m.reset_running_stats()
-            m.momentum = None  # a plain average over the batches below
-        net.train()
+        """Recompute the averaged SPADE generator's BatchNorm statistics for its own weights, on
+        training pairs with each scene's own style."""
+        net, size = self.ema.module, self.config.batch
         order = torch.randperm(len(self.data), generator=torch.Generator().manual_seed(1))
-        for start in range(0, min(batches * self.config.batch, len(order)), self.config.batch):
-            cond, real = self._batch(order[start:start + self.config.batch])
+
+        def feed(i: int) -> None:
+            cond, real = self._batch(order[i * size:(i + 1) * size])
             net(cond, net.encode_style(real)[0])
-        for m in norms:
-            m.momentum = 0.1
-        net.eval()
+
+        common.recalibrate_norms(net, feed, -(-min(batches * size, len(order)) // size))
 
     def shipped_generator(self) -> nn.Module:
         """The averaged generator, spectral norm folded into plain weights, on the CPU."""

@@ -27,7 +27,6 @@ from igan_app.training.metrics import IoU, Report, fid_l, segment
 from igan_app.world.dataset import HELD_OUT_SEED
 from igan_app.zoo.pix2pix import set_variation
 from igan_app.zoo.segmenter import Segmenter
-from igan_app.zoo.spade import semantic_input
 
 Renderer = Callable[[np.ndarray, np.ndarray, int], np.ndarray]
 
@@ -52,8 +51,7 @@ def renderers(painter: Painter) -> dict[str, Renderer]:
     def inputs(labels: np.ndarray, truth: np.ndarray) -> torch.Tensor:
         if painter.input == "image":
             return imaging.to_tensor(np.stack([edge_map(im) for im in truth]), device)
-        ids = torch.from_numpy(painter.palette.from_world(labels)).long().to(device)
-        return model.one_hot(ids) if painter.is_spade else semantic_input(ids, painter.palette.size)
+        return painter.label_input(labels)
 
     if painter.has_style:
         def prior(labels, truth, first):
