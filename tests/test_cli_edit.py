@@ -149,7 +149,7 @@ def test_morph_writes_gif_and_frames(photo, tmp_path):
 
 
 def test_demo_runs_every_journey_on_the_shipped_assets(tmp_path):
-    from igan_app.cli_demo import assets_dir
+    from igan_app.cli.demo import assets_dir
 
     code, out, err = _main("demo", "--out", tmp_path, "--quick")
     assert code == 0, err

@@ -21,9 +21,9 @@ from igan_app import imaging
 from igan_app.world.palettes import Palette, get_palette
 from igan_app.zoo.checkpoint import LoadedModel
 from igan_app.zoo.pix2pix import has_variation, set_variation
+from igan_app.zoo.registry import PAINT_KINDS
 from igan_app.zoo.spade import SpadeModel, semantic_input
 
-PAINT_KINDS = ("spade", "unet-generator", "resnet-generator")
 MAX_SIDE = 2048  # a render larger than this is a mistake on a CPU, not a wish
 
 

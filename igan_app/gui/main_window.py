@@ -32,13 +32,13 @@ from igan_app.engine.session import (
     open_session,
     save_session,
 )
-from igan_app.gui import jobs
-from igan_app.gui.editor_model import Document, EditorModel
-from igan_app.gui.editor_view import EditorView
-from igan_app.gui.morph_view import MorphView
-from igan_app.gui.paint_view import PaintView
+from igan_app.gui.editor.model import Document, EditorModel
+from igan_app.gui.editor.view import EditorView
+from igan_app.gui.morph.view import MorphView
+from igan_app.gui.paint.view import PaintView
 from igan_app.gui.settings import Settings
 from igan_app.gui.worker import ModelWorker
+from igan_app.journeys.models import ModelCache
 
 log = logging.getLogger(__name__)
 
@@ -71,11 +71,11 @@ class MainWindow(QMainWindow):
         self.settings = settings or Settings()
         self.autosave = autosave if autosave is not None else autosave_path()
         self.worker = ModelWorker(self)
-        self.cache = jobs.ModelCache()
+        self.cache = ModelCache()
         self.editor = EditorModel(self.worker, self.cache, self)
         self.editor_view = EditorView(self.editor, self.settings)
         self.morph_view = MorphView(self.worker, self.cache)
-        self.paint_view = PaintView(self.worker, self.settings)
+        self.paint_view = PaintView(self.worker, self.settings, self.cache)
         self.tabs = QTabWidget()
         self.tabs.addTab(self.editor_view, "Editor")
         self.tabs.addTab(self.morph_view, "Morph")

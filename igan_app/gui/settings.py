@@ -211,13 +211,13 @@ class Settings:
 
     def paint_model(self, pane: int) -> str | None:
         """The model of paint pane `pane` (0 left, 1 right): a name (not checked against the
-        installed models; "none" is paint_job.NO_MODEL, an empty pane), or None when never
+        installed models; "none" is journeys.paint.NO_MODEL, an empty pane), or None when never
         chosen."""
         name = _as_str(self._qs.value(f"paint/model{_pane(pane)}"))
         return name.strip() if name and name.strip() else None
 
     def set_paint_model(self, pane: int, name: str) -> None:
-        """Remember pane `pane`'s model: a name, or paint_job.NO_MODEL."""
+        """Remember pane `pane`'s model: a name, or journeys.paint.NO_MODEL."""
         if not isinstance(name, str) or not name.strip():
             raise ValueError(f"a model is named by a non-empty string, got {name!r}")
         self._qs.setValue(f"paint/model{_pane(pane)}", name.strip())

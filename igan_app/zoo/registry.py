@@ -30,6 +30,10 @@ if TYPE_CHECKING:
     import torch
 
 ENV_VAR = "IGAN_MODELS_DIR"
+# The kinds of model each journey runs on (config.json "kind"), here so that listing them
+# imports no network code.
+MANIFOLD_KIND = "dcgan-manifold"
+PAINT_KINDS = ("spade", "unet-generator", "resnet-generator")
 Source = Literal["shipped", "user"]
 
 

@@ -9,9 +9,8 @@ from PySide6.QtCore import QEvent, QPointF, Qt
 from PySide6.QtTest import QTest
 
 from igan_app.engine.strokes import Layer, Stroke, StrokeSet, Warp
-from igan_app.gui.canvas import OVERLAY_SETTLE_MS, TOOLS, PhotoCanvas
-from igan_app.gui.images import from_qimage
-from igan_app.gui.view_geometry import (
+from igan_app.gui.editor.canvas import OVERLAY_SETTLE_MS, TOOLS, PhotoCanvas
+from igan_app.gui.geometry import (
     arrow_head,
     fit_view,
     pixel_at,
@@ -21,6 +20,7 @@ from igan_app.gui.view_geometry import (
     visible_box,
     zoom_about,
 )
+from igan_app.gui.images import from_qimage
 
 HEIGHT, WIDTH = 600, 800  # the test photo
 

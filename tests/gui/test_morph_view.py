@@ -14,11 +14,12 @@ from PySide6.QtWidgets import QApplication, QFileDialog, QProgressBar, QPushButt
 from igan_app import imaging
 from igan_app.engine.frame import Frame
 from igan_app.engine.projection import ProjectionConfig
+from igan_app.gui.geometry import fit_rect
 from igan_app.gui.images import from_qimage
-from igan_app.gui.jobs import ModelCache, Progress
-from igan_app.gui.morph_job import Morphed, export_target, morphing
-from igan_app.gui.morph_view import MorphView, fit_rect
+from igan_app.gui.morph.view import MorphView, export_target
 from igan_app.gui.worker import ModelWorker
+from igan_app.journeys.models import ModelCache, Progress
+from igan_app.journeys.morph import Morphed, morphing
 
 PHOTOS = Path(__file__).resolve().parents[2] / "assets" / "photos"
 DUNE, STORM = PHOTOS / "dune.jpg", PHOTOS / "storm.jpg"

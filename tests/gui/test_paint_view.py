@@ -19,17 +19,11 @@ from PySide6.QtWidgets import QFileDialog, QPushButton
 from igan_app import imaging
 from igan_app.gui.images import from_qimage
 from igan_app.gui.main_window import MainWindow
-from igan_app.gui.paint_job import (
-    NO_MODEL,
-    PainterCache,
-    PaintModel,
-    default_models,
-    flood_fill,
-    painting,
-    stamp_segment,
-)
-from igan_app.gui.paint_view import PaintView
+from igan_app.gui.paint.label_map import flood_fill, stamp_segment
+from igan_app.gui.paint.view import PaintView
 from igan_app.gui.settings import Settings
+from igan_app.journeys.models import ModelCache
+from igan_app.journeys.paint import NO_MODEL, PaintModel, default_models, painting
 from igan_app.world.palette import load_labels, save_labels
 from igan_app.zoo.checkpoint import save_checkpoint
 from igan_app.zoo.pix2pix import UnetGenerator
@@ -71,8 +65,8 @@ def models_dir(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def cache() -> PainterCache:
-    return PainterCache()  # shared, so the models load once for the module
+def cache() -> ModelCache:
+    return ModelCache()  # shared, so the models load once for the module
 
 
 @pytest.fixture
@@ -146,7 +140,7 @@ def fresh_render(qtbot, view: PaintView, pane: int = 0) -> np.ndarray:
     return view.render_image(pane)
 
 
-def direct(cache: PainterCache, model: str, labels: np.ndarray, **options) -> np.ndarray:
+def direct(cache: ModelCache, model: str, labels: np.ndarray, **options) -> np.ndarray:
     """What `model` renders for `labels`, computed here rather than by the view."""
     result = list(painting(cache, [model], "cpu", labels, **options))[-1]
     return result.panes[0].image

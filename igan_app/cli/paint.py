@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from igan_app.cli_common import CommandError, check_output_image, non_negative, positive
+from igan_app.cli.common import CommandError, check_output_image, non_negative, positive
 
 
 def add_commands(commands: argparse._SubParsersAction) -> None:

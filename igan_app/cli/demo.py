@@ -6,7 +6,7 @@ import argparse
 import time
 from pathlib import Path
 
-from igan_app import cli_edit
+from igan_app.cli import edit as cli_edit
 
 
 def add_commands(commands: argparse._SubParsersAction) -> None:

@@ -3,7 +3,7 @@
 `LabelCanvas` shows a label map in its display colors and lets the mouse paint it. It owns the map being painted. A left drag paints with the current tool: the brush
 and the eraser (which paints sky) along the pointer's path, the line from the press to the
 pointer (redrawn as it moves), the fill bucket on the press. The edits themselves are
-`paint_job`'s functions on map pixels; this widget only turns widget points into map points
+`label_map`'s functions on map pixels; this widget only turns widget points into map points
 (`map_point`, the one place that math happens) and back (`widget_point`).
 
 Its signals: changed() when the map changed (while dragging too), edited(step) when an edit
@@ -36,16 +36,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from igan_app.gui.geometry import fit_rect
 from igan_app.gui.images import to_pixmap, to_qimage
-from igan_app.gui.morph_view import fit_rect
-from igan_app.gui.paint_job import (
-    BACKGROUND,
-    NO_MODEL,
-    PaintModel,
-    flood_fill,
-    new_map,
-    stamp_segment,
-)
+from igan_app.gui.paint.label_map import BACKGROUND, flood_fill, new_map, stamp_segment
+from igan_app.journeys.paint import NO_MODEL, PaintModel
 from igan_app.world.palette import COLORS, LABELS, NUM_LABELS
 
 TOOLS = ("brush", "fill", "line", "eraser")

@@ -10,7 +10,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from igan_app.cli_common import (
+from igan_app.cli.common import (
     CommandError,
     feature_options,
     load_features,

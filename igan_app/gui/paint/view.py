@@ -1,7 +1,7 @@
 """The paint view: paint a landscape label map and watch models render it, side by side, live.
 
-The view is thin: the map is `LabelCanvas`'s, its edits are `paint_job`'s functions, and every
-render is `paint_job.painting`, submitted to the model worker the view shares with the other tabs.
+The view is thin: the map is `LabelCanvas`'s, its edits are `label_map`'s functions, and every
+render is the paint journey's `painting`, submitted to the model worker the view shares with the other tabs.
 It acts only on the request number it submitted last. While its render is in flight, further
 changes wait for it and the newest map is rendered next, so renders appear as fast as the models
 draw, during a drag too; an explicit `render_now` supersedes the flight instead.
@@ -26,12 +26,14 @@ from PySide6.QtGui import QAction, QKeyEvent
 from PySide6.QtWidgets import QFileDialog, QHBoxLayout, QVBoxLayout, QWidget
 
 from igan_app import imaging
-from igan_app.gui import paint_job
 from igan_app.gui.history import History
-from igan_app.gui.paint_canvas import TOOL_KEYS, LabelCanvas, RenderPane, StyleBar, ToolPanel
-from igan_app.gui.paint_job import NO_MODEL, PainterCache, Rendered
+from igan_app.gui.paint import label_map
+from igan_app.gui.paint.canvas import TOOL_KEYS, LabelCanvas, RenderPane, StyleBar, ToolPanel
 from igan_app.gui.settings import PAINT_PANES, PAINT_SEED_RANGE, Settings
 from igan_app.gui.worker import ModelWorker
+from igan_app.journeys import paint as journey
+from igan_app.journeys.models import ModelCache
+from igan_app.journeys.paint import NO_MODEL, Rendered
 from igan_app.world.palette import LabelMapError, load_labels, save_labels
 
 DEBOUNCE_MS = 80  # a render starts this long after the last change...
@@ -61,11 +63,11 @@ class PaintView(QWidget):
     folderUsed = Signal(str)
     rendered = Signal(int)  # a render of this request number is shown
 
-    def __init__(self, worker: ModelWorker, settings: Settings, cache: PainterCache | None = None,
+    def __init__(self, worker: ModelWorker, settings: Settings, cache: ModelCache | None = None,
                  parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._worker, self.settings = worker, settings
-        self._cache = cache or PainterCache()
+        self._cache = cache or ModelCache()
         self._device: str | None = None
         self._style: np.ndarray | None = None  # the reference picture
         self._request = 0  # the request this view submitted last
@@ -148,8 +150,8 @@ class PaintView(QWidget):
     def refresh_models(self) -> None:
         """List the installed paint models in the pane pickers; keep each pane's choice (from
         the settings at first), else its default."""
-        models = paint_job.paint_models()
-        defaults = paint_job.default_models(models)
+        models = journey.paint_models()
+        defaults = journey.default_models(models)
         names = {m.name for m in models}
         for index, pane in enumerate(self.panes):
             wanted = (pane.box.currentData() or self.settings.paint_model(index)
@@ -239,12 +241,12 @@ class PaintView(QWidget):
 
     def new_map(self) -> None:
         """An all-sky map."""
-        self.replace_map(paint_job.new_map(), "new map")
+        self.replace_map(label_map.new_map(), "new map")
 
     def random_scene(self, seed: int | None = None) -> None:
         """The label map of a world scene (a random one when seed is None)."""
         seed = random.randrange(2**31) if seed is None else seed
-        self.replace_map(paint_job.random_scene(seed), "random scene")
+        self.replace_map(label_map.random_scene(seed), "random scene")
 
     def undo(self) -> None:
         if self.history.can_undo:
@@ -393,7 +395,7 @@ class PaintView(QWidget):
         style, seed = self._style, self.style_bar.seed()
         deterministic = self.style_bar.deterministic.isChecked()
         try:
-            self._request = self._worker.submit("paint", lambda: paint_job.painting(
+            self._request = self._worker.submit("paint", lambda: journey.painting(
                 cache, models, device, labels, seed=seed, style=style,
                 deterministic=deterministic))
         except RuntimeError as err:  # the worker has been shut down

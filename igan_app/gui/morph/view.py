@@ -1,7 +1,7 @@
 """The morph view: open two photos, morph one into the other on the model worker, play and export.
 
-The view is thin: the work is `morph_job.morphing`, submitted to the model worker it shares with
-the editor view, and the geometry is `fit_rect`. The worker's signals reach every view that uses
+The view is thin: the work is the morph journey (`journeys.morph.morphing`), submitted to the model worker it shares with
+the editor view, and the geometry is `geometry.fit_rect`. The worker's signals reach every view that uses
 it, so this one acts only on the request number it submitted last and ignores everyone else's.
 """
 
@@ -30,10 +30,11 @@ from PySide6.QtWidgets import (
 )
 
 from igan_app import imaging
+from igan_app.gui.geometry import fit_rect
 from igan_app.gui.images import to_pixmap
-from igan_app.gui.jobs import ModelCache, Progress
-from igan_app.gui.morph_job import EXPORT_FILTERS, PHOTO_LABELS, Morphed, export_target, morphing
 from igan_app.gui.worker import ModelWorker
+from igan_app.journeys.models import ModelCache, Progress
+from igan_app.journeys.morph import PHOTO_LABELS, Morphed, morphing
 
 if TYPE_CHECKING:
     from igan_app.engine.projection import ProjectionConfig
@@ -41,18 +42,8 @@ if TYPE_CHECKING:
 FPS = 10
 MIN_PHOTO_SIDE = 64  # pixels; the smallest model frame the zoo ships
 THUMBNAIL_SIDE = 320  # pixels; photos are shrunk once for their slot, not at every paint
+EXPORT_FILTERS = ("GIF (*.gif)", "MP4 (*.mp4)", "PNG frames (folder)")  # a save dialog's
 IMAGE_FILTER = "Images (*.png *.jpg *.jpeg *.webp *.bmp *.tif *.tiff);;All files (*)"
-
-
-def fit_rect(image: tuple[int, int], area: tuple[int, int]) -> tuple[int, int, int, int]:
-    """(x, y, width, height) of an image of size (width, height) scaled to fit inside `area`
-    (width, height) whole, aspect kept, centred; all zeros when either is empty."""
-    (iw, ih), (aw, ah) = image, area
-    if min(iw, ih, aw, ah) <= 0:
-        return 0, 0, 0, 0
-    scale = min(aw / iw, ah / ih)
-    width, height = max(1, round(iw * scale)), max(1, round(ih * scale))
-    return (aw - width) // 2, (ah - height) // 2, width, height
 
 
 def _one_line(text: str) -> str:
@@ -424,4 +415,16 @@ class MorphView(QWidget):
         self._slider.setEnabled(has_frames)
 
 
-__all__ = ["FPS", "MorphView", "fit_rect"]
+def export_target(name: str, chosen_filter: str) -> Path:
+    """Where `imaging.write_animation` writes a save dialog's answer: for "PNG frames" a folder
+    (any suffix dropped); otherwise the name, with the chosen filter's suffix added when it has
+    no .gif or .mp4 suffix of its own."""
+    path = Path(name)
+    if chosen_filter.startswith("PNG"):
+        return path.with_suffix("") if path.suffix else path
+    if path.suffix.lower() in (".gif", ".mp4"):
+        return path
+    return path.with_name(path.name + (".mp4" if chosen_filter.startswith("MP4") else ".gif"))
+
+
+__all__ = ["EXPORT_FILTERS", "FPS", "MorphView", "export_target"]

@@ -6,9 +6,9 @@ history; strokes and applied edits push new snapshots. What the model proposes f
 job goes to the shared `ModelWorker`; this object remembers which request numbers are its own and
 ignores the rest (the morph view submits to the same worker).
 
-While the user drags a stroke, the edit continues from the previous edit's latents
-(`jobs.editing(..., starts=...)`), so the optimizer keeps working towards the stroke as it grows,
-as iGAN's optimizer thread did. A changed stroke does not replace an edit that has not shown its
+While the user drags a stroke, the edit continues from the previous edit's latents (the
+journey's `Continuation`, which keeps them on the worker's side), so the optimizer keeps working
+towards the stroke as it grows, as iGAN's optimizer thread did. A changed stroke does not replace an edit that has not shown its
 first step yet: mouse moves come faster than one step, and replacing every job before it yields
 would show nothing until the button is released. The change waits, and is submitted as soon as
 the running edit reports a step (or ends).
@@ -24,9 +24,10 @@ from PySide6.QtCore import QObject, QTimer, Signal
 
 from igan_app.engine.frame import Frame, check_fits
 from igan_app.engine.strokes import Item, StrokesError, StrokeSet, item_kind
-from igan_app.gui import jobs
 from igan_app.gui.history import History
 from igan_app.gui.worker import ModelWorker
+from igan_app.journeys import edit as jobs
+from igan_app.journeys.models import DEFAULT_MANIFOLD, ModelCache, Progress
 
 log = logging.getLogger(__name__)
 
@@ -54,7 +55,7 @@ class Document:
 class EditOptions:
     """What the editor asks of the engine; the main window fills it from the settings."""
 
-    model: str = "landscape64"
+    model: str = DEFAULT_MANIFOLD
     device: str | None = None
     starts: int = 16
     candidates: int = 8
@@ -88,7 +89,7 @@ class EditorModel(QObject):
     stepTimed = Signal(float)  # milliseconds per optimizer update
     modelsDescribed = Signal(str)  # model, device and feature weights in use
 
-    def __init__(self, worker: ModelWorker, cache: jobs.ModelCache,
+    def __init__(self, worker: ModelWorker, cache: ModelCache,
                  parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._worker, self._cache = worker, cache
@@ -98,7 +99,7 @@ class EditorModel(QObject):
         self._busy = ""
         self._seed = 0
         self._preview: Item | None = None
-        self._starts: np.ndarray | None = None  # every start's latent of the last edit step
+        self._continuation = jobs.Continuation()  # where the next edit of these strokes begins
         self._edit_request: int | None = None  # the edit in flight, and whether it has stepped
         self._edit_stepped = False
         self._edit_waiting = False  # the strokes changed while that edit had not stepped yet
@@ -239,7 +240,7 @@ class EditorModel(QObject):
 
     def _after_history_move(self) -> None:
         self._preview = None
-        self._starts = None
+        self._continuation = jobs.Continuation()
         self.documentChanged.emit()
         if self.document.strokes.is_empty:
             self._clear_candidates()
@@ -265,12 +266,20 @@ class EditorModel(QObject):
             self._preview_timer.start()
 
     def chosen_latent(self) -> np.ndarray | None:
-        """The latent at the slider's position on the path to the chosen candidate."""
+        """The latent at the slider's position on the path to the chosen candidate: a frame of
+        the rendered path (no latent math on the GUI thread), the candidate itself at the end of
+        the slider, else None until the path is rendered."""
         if self.chosen is None or self.candidates is None or self.document.anchor is None:
             return None
-        target = self.candidates.latents[self.chosen]
-        return jobs.path_point(self.document.anchor, target, self.position / (PATH_FRAMES - 1),
-                               self.options.path_mode)
+        if self.path is not None:
+            return self.path.latents[self.position]
+        if self.position == PATH_FRAMES - 1:
+            return self.candidates.latents[self.chosen]
+        return None
+
+    def _can_apply(self) -> bool:
+        return (self.chosen is not None and self.candidates is not None
+                and self.document is not None and self.document.anchor is not None)
 
     def preview_photo(self) -> np.ndarray | None:
         """The photo with the chosen edit carried onto it at the slider's position, once computed
@@ -307,12 +316,12 @@ class EditorModel(QObject):
     def restart(self) -> None:
         """New random starts around the anchor (a new seed)."""
         self._seed += 1
-        self._starts = None
+        self._continuation = jobs.Continuation()
         self._edit()
 
     def apply(self) -> None:
         """Carry the change at the slider onto the full-resolution photo (undoable)."""
-        if self.chosen_latent() is None:
+        if not self._can_apply():
             self.errorOccurred.emit("choose a candidate first: paint strokes, then click one")
             return
         self._preview_timer.stop()  # a preview submitted now would replace the apply
@@ -329,12 +338,14 @@ class EditorModel(QObject):
         self._preview_requests[self._submit_transfer("preview")] = state
 
     def _submit_transfer(self, kind: str) -> int:
-        doc, latent, options = self.document, self.chosen_latent(), self.options
+        doc, options = self.document, self.options
+        target = self.candidates.latents[self.chosen]
+        t = self.position / (PATH_FRAMES - 1)
 
         def steps():
             return jobs.apply_edit(self._cache, options.model, options.device, doc.photo,
-                                   doc.frame, doc.anchor, latent, mode=options.transfer_mode,
-                                   path=options.path_mode)
+                                   doc.frame, doc.anchor, target, t=t,
+                                   mode=options.transfer_mode, path=options.path_mode)
 
         return self._submit(kind, steps)
 
@@ -353,7 +364,7 @@ class EditorModel(QObject):
         cache = self._cache
 
         def steps():
-            models = cache.get(options.model, options.device)
+            models = cache.manifold(options.model, options.device)
             frame = _frame_for(doc.frame, models.resolution)
             for step in jobs.projection(cache, options.model, options.device, doc.photo, frame,
                                         config):
@@ -370,13 +381,13 @@ class EditorModel(QObject):
         options = self.options
         config = EditConfig(starts=options.starts, keep=min(options.candidates, options.starts),
                             iterations=options.iterations, seed=self._seed)
-        starts = self._starts
+        continuation = self._continuation
         cache = self._cache
 
         def steps():
             return jobs.editing(cache, options.model, options.device, strokes, doc.frame,
-                                doc.anchor, doc.current, config, starts=starts,
-                                keep_weight=options.keep_weight)
+                                doc.anchor, doc.current, config, keep_weight=options.keep_weight,
+                                continuation=continuation)
 
         self._edit_waiting = False
         self._edit_request = self._submit("edit" if not live else "live edit", steps)
@@ -426,7 +437,6 @@ class EditorModel(QObject):
         elif isinstance(result, jobs.Candidates):
             if request == self._edit_request:
                 self._edit_stepped = True
-            self._starts = result.starts
             self.candidates = result
             if self.chosen is not None and self.chosen >= len(result.costs):
                 self.chosen = None
@@ -441,7 +451,7 @@ class EditorModel(QObject):
             self.path = result
             self.pathChanged.emit()
             self._preview_timer.start(0)
-        elif isinstance(result, jobs.Progress):
+        elif isinstance(result, Progress):
             self.progressed.emit(result.done, result.total)
             self._set_busy(result.what)
         elif isinstance(result, jobs.Applied):
@@ -509,7 +519,8 @@ class EditorModel(QObject):
         self.documentChanged.emit()
 
     def _clear_candidates(self) -> None:
-        self.candidates, self.chosen, self.path, self._starts = None, None, None, None
+        self.candidates, self.chosen, self.path = None, None, None
+        self._continuation = jobs.Continuation()
         self.position = PATH_FRAMES - 1
         self.candidatesChanged.emit()
         self.pathChanged.emit()

@@ -1,21 +1,15 @@
-"""The paint tab's Qt-free half: edits of a label map (brush, line, fill) and the render job.
+"""The paint journey: a label map (or an edge sketch, or a picture) into pictures.
 
-A label map is an (H, W) uint8 array of world label ids (`igan_app.world.palette`). The edits
-change it in place and say whether anything changed; coordinates are map pixels, x right and
-y down, pixel (i, j) covering x in [j, j+1), y in [i, i+1). The widget converts mouse positions
-into these; nothing else here knows about widgets.
-
-`painting` is the job the model worker runs: it renders one label map with the models of the
-panes, one pane after the other, and yields `Rendered` after each, holding every pane rendered so
-far (the worker may drop an older step, so each step carries the whole picture). A pane whose
-model fails carries the error as data, so the other pane still renders. Nothing here imports Qt,
-and torch only inside the job.
+`paint_picture` renders one source with one model: `igan paint` and every pane of the paint view
+go through it. `painting` is what the paint view runs on its model worker: it renders one label
+map with the models of the panes, one pane after the other, and yields `Rendered` after each,
+holding every pane rendered so far (the worker may drop an older step, so each step carries the
+whole picture). A pane whose model fails carries the error as data, so the other pane still
+renders. torch is imported only inside the steps.
 """
 
 from __future__ import annotations
 
-import math
-import threading
 import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -23,74 +17,12 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from igan_app.journeys.models import ModelCache
+
 if TYPE_CHECKING:
     from igan_app.engine.paint import Painter
 
-PAINT_KINDS = ("spade", "unet-generator", "resnet-generator")  # as engine.paint.PAINT_KINDS
-MAP_SIDE = 256  # the painted map is MAP_SIDE × MAP_SIDE
-BACKGROUND = 0  # sky: what New fills with and what the eraser paints
 NO_MODEL = "none"  # the model of a pane that shows nothing
-MIN_RADIUS = math.sqrt(0.5)  # a 1 px brush still covers the pixel under the pointer
-
-Point = tuple[float, float]
-
-
-# --- edits of the label map -----------------------------------------------------------------
-
-def new_map(side: int = MAP_SIDE) -> np.ndarray:
-    """A side × side map of sky."""
-    return np.full((side, side), BACKGROUND, np.uint8)
-
-
-def stamp_segment(labels: np.ndarray, start: Point, end: Point, diameter: float,
-                  label: int) -> bool:
-    """Paint `label` under a round brush of `diameter` map pixels moved from `start` to `end`
-    (a dot when they are equal): every pixel whose centre is within diameter/2 of the segment.
-    Returns whether a pixel changed."""
-    height, width = labels.shape
-    radius = max(diameter / 2.0, MIN_RADIUS)
-    (x0, y0), (x1, y1) = start, end
-    left = max(0, math.floor(min(x0, x1) - radius))
-    right = min(width, math.ceil(max(x0, x1) + radius) + 1)
-    top = max(0, math.floor(min(y0, y1) - radius))
-    bottom = min(height, math.ceil(max(y0, y1) + radius) + 1)
-    if left >= right or top >= bottom:
-        return False
-    ys, xs = np.mgrid[top:bottom, left:right].astype(np.float32) + np.float32(0.5)
-    dx, dy = x1 - x0, y1 - y0
-    length2 = dx * dx + dy * dy
-    # The closest point of the segment to each pixel centre, as a fraction t along it.
-    t = (np.zeros_like(xs) if length2 == 0.0
-         else np.clip(((xs - x0) * dx + (ys - y0) * dy) / length2, 0.0, 1.0))
-    inside = (xs - (x0 + t * dx)) ** 2 + (ys - (y0 + t * dy)) ** 2 <= radius * radius
-    window = labels[top:bottom, left:right]
-    changed = inside & (window != label)
-    window[changed] = label
-    return bool(changed.any())
-
-
-def flood_fill(labels: np.ndarray, point: Point, label: int) -> bool:
-    """Give the 4-connected region of equal labels under `point` the label `label`. Returns
-    whether a pixel changed (False outside the map or on a region that has it already)."""
-    import cv2  # not paid for by the GUI's first paint
-
-    height, width = labels.shape
-    x, y = math.floor(point[0]), math.floor(point[1])
-    if not (0 <= x < width and 0 <= y < height) or labels[y, x] == label:
-        return False
-    mask = np.zeros((height + 2, width + 2), np.uint8)
-    region = np.ascontiguousarray(labels)
-    cv2.floodFill(region, mask, (x, y), int(label), 0, 0, 4)
-    if region is not labels:
-        labels[...] = region
-    return True
-
-
-def random_scene(seed: int, side: int = MAP_SIDE) -> np.ndarray:
-    """The label map of world scene `seed`, side × side."""
-    from igan_app.world.render import render
-
-    return render(seed, side)[1]
 
 
 def resized_labels(labels: np.ndarray, height: int, width: int) -> np.ndarray:
@@ -127,7 +59,7 @@ class PaintModel:
 def paint_models() -> list[PaintModel]:
     """The installed models that paint, sorted by name; reads only config.json files."""
     from igan_app.zoo.checkpoint import CheckpointConfig, CheckpointError, read_config
-    from igan_app.zoo.registry import ModelRegistry
+    from igan_app.zoo.registry import PAINT_KINDS, ModelRegistry
 
     found = []
     for entry in ModelRegistry().entries():
@@ -150,30 +82,6 @@ def default_models(models: list[PaintModel]) -> tuple[str, str]:
     right = ("landscape-pix2pix" if "landscape-pix2pix" in names
              else next((n for n in names if n != left), NO_MODEL))
     return left, right
-
-
-class PainterCache:
-    """Loaded painters by (name, device). Loading happens inside jobs, on the worker thread; the
-    lock only guards against a second caller (a test)."""
-
-    def __init__(self) -> None:
-        self._painters: dict[tuple[str, str], Painter] = {}
-        self._lock = threading.Lock()
-
-    def get(self, name: str, device: str | None = None) -> Painter:
-        """The painter of model `name` (registry name or folder) on `device` (None: auto).
-        Raises the registry's, the checkpoint's or the device's error."""
-        from igan_app.device import pick_device
-        from igan_app.engine.paint import Painter
-        from igan_app.zoo.registry import load_model
-
-        torch_device = pick_device(device)
-        key = (str(name), str(torch_device))
-        with self._lock:
-            if key not in self._painters:
-                loaded = load_model(name, expected_kind=PAINT_KINDS, device=torch_device)
-                self._painters[key] = Painter.from_checkpoint(loaded, str(name))
-            return self._painters[key]
 
 
 # --- the render job -------------------------------------------------------------------------
@@ -201,7 +109,26 @@ class Rendered:
     done: bool
 
 
-def render_pane(cache: PainterCache, model: str, device: str | None, labels: np.ndarray, *,
+@dataclass(frozen=True)
+class Painted:
+    """One render: `image` (h, w, 3) uint8 and the milliseconds it took."""
+
+    image: np.ndarray
+    ms: float
+
+
+def paint_picture(painter: Painter, source: np.ndarray, *, seed: int = 0,
+                  style: np.ndarray | None = None, deterministic: bool = False,
+                  size: int | None = None, ids_given: bool = False) -> Painted:
+    """Render `source` (a label map, or a picture for image models) with `painter`: see
+    `Painter.render` for the options; timed here so every caller reports the same figure."""
+    started = time.perf_counter()
+    image = painter.render(source, seed=seed, style=style, deterministic=deterministic,
+                           size=size, ids_given=ids_given)
+    return Painted(image, (time.perf_counter() - started) * 1000)
+
+
+def render_pane(cache: ModelCache, model: str, device: str | None, labels: np.ndarray, *,
                 seed: int = 0, style: np.ndarray | None = None,
                 deterministic: bool = False) -> PaneRender:
     """Render `labels` with `model` at the map's size (256² in the paint view: the networks are
@@ -210,25 +137,24 @@ def render_pane(cache: PainterCache, model: str, device: str | None, labels: np.
     by models with a style encoder (others ignore it); seed: the style of those without a
     picture, and pix2pix's variation unless deterministic. Errors come back in the result."""
     try:
-        painter = cache.get(model, device)
+        painter = cache.painter(model, device)
         side = max(labels.shape)
         outlines = painter.input != "labels"
         source = labels
         if outlines:
             height, width = painter.output_size(*labels.shape, side)
             source = outline_sketch(labels, height, width)
-        started = time.perf_counter()
-        image = painter.render(source, seed=seed, style=style if painter.has_style else None,
-                               deterministic=deterministic, size=side)
-        ms = (time.perf_counter() - started) * 1000
+        painted = paint_picture(painter, source, seed=seed,
+                                style=style if painter.has_style else None,
+                                deterministic=deterministic, size=side)
     except Exception as err:  # noqa: BLE001 - a pane's failure is data; the other pane renders
         lines = str(err).strip().splitlines()
         return PaneRender(model, None, 0.0, f"{model}: {lines[0] if lines else type(err).__name__}")
-    return PaneRender(model, image, ms, has_style=painter.has_style,
+    return PaneRender(model, painted.image, painted.ms, has_style=painter.has_style,
                       has_variation=painter.has_variation, from_outlines=outlines)
 
 
-def painting(cache: PainterCache, models: Sequence[str | None], device: str | None,
+def painting(cache: ModelCache, models: Sequence[str | None], device: str | None,
              labels: np.ndarray, *, seed: int = 0, style: np.ndarray | None = None,
              deterministic: bool = False) -> Iterator[Rendered]:
     """Render `labels` with each pane's model (None: an empty pane), yielding after each pane."""
@@ -241,22 +167,16 @@ def painting(cache: PainterCache, models: Sequence[str | None], device: str | No
 
 
 __all__ = [
-    "BACKGROUND",
-    "MAP_SIDE",
     "NO_MODEL",
-    "PAINT_KINDS",
     "PaintModel",
-    "PainterCache",
+    "Painted",
     "PaneRender",
     "Rendered",
     "default_models",
-    "flood_fill",
-    "new_map",
     "outline_sketch",
     "paint_models",
+    "paint_picture",
     "painting",
-    "random_scene",
     "render_pane",
     "resized_labels",
-    "stamp_segment",
 ]

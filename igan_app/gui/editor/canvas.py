@@ -3,7 +3,7 @@
 `PhotoCanvas` is thin: it draws what it is given (a photo, a `StrokeSet`, an edit region) and
 turns mouse drags into engine items (`Stroke`, `Warp`) in photo pixel coordinates, which it emits;
 a controller decides what they mean. Qt types stay inside: the signals carry engine items,
-(r, g, b) tuples and floats. The view arithmetic lives in `view_geometry`.
+(r, g, b) tuples and floats. The view arithmetic lives in `gui.geometry`.
 
 Mouse: left drag paints with the current tool; middle drag, or left drag with the "pan" tool or
 while Space is held, pans; Ctrl+wheel zooms about the cursor; the plain wheel changes the brush
@@ -23,9 +23,9 @@ from PySide6.QtGui import QColor, QImage, QPainter, QPen, QPolygonF, QTransform
 from PySide6.QtWidgets import QWidget
 
 from igan_app.engine.strokes import Item, Layer, Stroke, StrokeSet, Warp
-from igan_app.gui import view_geometry as geometry
+from igan_app.gui import geometry
+from igan_app.gui.geometry import Point, clamp
 from igan_app.gui.images import from_qcolor, to_qcolor, to_qimage
-from igan_app.gui.view_geometry import Point, clamp
 
 TOOLS = ("color", "sketch", "eraser", "warp", "eyedropper", "pan")
 BRUSH_TOOLS = ("color", "sketch", "eraser", "warp")
@@ -183,7 +183,7 @@ class PhotoCanvas(QWidget):
         return self._scale
 
     def set_zoom(self, scale: float, anchor: QPointF | None = None) -> None:
-        """Zoom to `scale` (clamped to `view_geometry.ZOOM_LIMITS`), keeping the photo point under
+        """Zoom to `scale` (clamped to `geometry.ZOOM_LIMITS`), keeping the photo point under
         the widget point `anchor` (None: the widget's centre) where it is."""
         at = anchor if anchor is not None else QPointF(self.width() / 2, self.height() / 2)
         self._set_view(*geometry.zoom_to(self._scale, self._offset, (at.x(), at.y()), scale))

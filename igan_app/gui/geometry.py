@@ -1,4 +1,5 @@
-"""The canvas's view as plain numbers: where photo pixels land in the widget, and back.
+"""The views' geometry as plain numbers: a picture fitted into a widget; where photo pixels
+land in the editor canvas, and back.
 
 A view is a `scale` (screen pixels per photo pixel) and an `offset` (the widget point of the
 photo's origin, its top-left corner): widget = offset + scale · photo. Points are (x, y); sizes
@@ -97,3 +98,14 @@ def arrow_head(tail: Point, tip: Point, length: float,
     left, right = back - spread, back + spread
     return ((tip[0] + length * math.cos(left), tip[1] + length * math.sin(left)),
             (tip[0] + length * math.cos(right), tip[1] + length * math.sin(right)))
+
+
+def fit_rect(image: tuple[int, int], area: tuple[int, int]) -> tuple[int, int, int, int]:
+    """(x, y, width, height) of an image of size (width, height) scaled to fit inside `area`
+    (width, height) whole, aspect kept, centred; all zeros when either is empty."""
+    (iw, ih), (aw, ah) = image, area
+    if min(iw, ih, aw, ah) <= 0:
+        return 0, 0, 0, 0
+    scale = min(aw / iw, ah / ih)
+    width, height = max(1, round(iw * scale)), max(1, round(ih * scale))
+    return (aw - width) // 2, (ah - height) // 2, width, height

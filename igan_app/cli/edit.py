@@ -6,7 +6,7 @@ import argparse
 import time
 from pathlib import Path
 
-from igan_app.cli_common import (
+from igan_app.cli.common import (
     CommandError,
     check_output_image,
     feature_options,

@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from igan_app import __version__
-from igan_app.cli_common import (
+from igan_app.cli.common import (
     CommandError,
     check_output_image,
     load_manifold,
@@ -120,12 +120,12 @@ def build_parser() -> argparse.ArgumentParser:
     doctor = commands.add_parser("doctor", help="versions, device, feature weights and models")
     doctor.set_defaults(handler=_doctor)
 
-    from igan_app import cli_demo, cli_edit, cli_paint, cli_train
+    from igan_app.cli import demo, edit, paint, train
 
-    cli_edit.add_commands(commands)
-    cli_demo.add_commands(commands)
-    cli_train.add_commands(commands)
-    cli_paint.add_commands(commands)
+    edit.add_commands(commands)
+    demo.add_commands(commands)
+    train.add_commands(commands)
+    paint.add_commands(commands)
     return parser
 
 

@@ -25,9 +25,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from igan_app.gui.candidates import CandidateGrid
-from igan_app.gui.canvas import PhotoCanvas
-from igan_app.gui.editor_model import PATH_FRAMES, VIEWS, EditorModel, side_by_side
+from igan_app.gui.editor.candidates import CandidateGrid
+from igan_app.gui.editor.canvas import PhotoCanvas
+from igan_app.gui.editor.model import PATH_FRAMES, VIEWS, EditorModel, side_by_side
 from igan_app.gui.images import from_qcolor, to_qcolor
 from igan_app.gui.settings import Settings
 

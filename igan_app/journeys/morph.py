@@ -1,10 +1,9 @@
-"""The morph view's model job: photo A into photo B, as a generator the model worker steps.
+"""The morph journey: photo A into photo B, for the morph view and `igan morph`.
 
-The same journey as `igan morph` (cli_edit `_morph`): both photos are projected onto the manifold
-through their largest centred square, the generator renders the latent path between the two
-projections, and `engine.morph.morph` carries that motion onto the photos and dissolves them.
-Every step yields plain data: `Progress` while it works, `Morphed` at the end. Nothing here
-imports Qt; the tests can drive the generator directly.
+Both photos are projected onto the manifold through their largest centred square, the generator
+renders the latent path between the two projections, and `engine.morph.morph` carries that
+motion onto the photos and dissolves them. Every step yields plain data: `Progress` while it
+works, `Morphed` at the end.
 """
 
 from __future__ import annotations
@@ -12,19 +11,18 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
 
-from igan_app.gui import jobs
-from igan_app.gui.jobs import ModelCache, Progress
+from igan_app.journeys.edit import projection as project_photo
+from igan_app.journeys.edit import render_between
+from igan_app.journeys.models import DEFAULT_FEATURES, FeatureChoice, ModelCache, Progress
 
 if TYPE_CHECKING:
     from igan_app.engine.projection import ProjectionConfig
 
 PHOTO_LABELS = ("A", "B")
-EXPORT_FILTERS = ("GIF (*.gif)", "MP4 (*.mp4)", "PNG frames (folder)")  # a save dialog's
 
 
 @dataclass(frozen=True)
@@ -58,13 +56,14 @@ def check_photo(photo: np.ndarray, label: str, resolution: int) -> None:
 def morphing(cache: ModelCache, model: str, device: str | None, photo_a: np.ndarray,
              photo_b: np.ndarray, *, frames: int = 16, size: int = 512, mode: str = "both",
              path: str = "linear", projection: ProjectionConfig | None = None,
-             ) -> Iterator[Progress | Morphed]:
+             features: FeatureChoice = DEFAULT_FEATURES) -> Iterator[Progress | Morphed]:
     """Morph `photo_a` into `photo_b` (RGB uint8, any size of at least the model's resolution).
 
     model: registry name or folder; device: "cpu", "cuda", … (None: auto). frames: output frames,
     both photos included (at least 2); size: side of the square output frames in pixels;
     mode: what `engine.transfer` carries ("both", "motion" or "color"); path: the latent path
-    ("linear" or "slerp"); projection: how each photo is projected (None: the defaults).
+    ("linear" or "slerp"); projection: how each photo is projected (None: the defaults);
+    features: the feature network the projections compare with.
 
     Yields Progress whose `done` grows monotonically over one `total` (projection steps of A,
     then of B, then one per output frame), and finally one Morphed. Raises ValueError for a bad
@@ -81,7 +80,7 @@ def morphing(cache: ModelCache, model: str, device: str | None, photo_a: np.ndar
         raise ValueError(f"the frame size must be positive, got {size}")
     started = time.perf_counter()
     config = projection or ProjectionConfig()
-    models = cache.get(model, device)
+    models = cache.manifold(model, device, features)
     photos = (photo_a, photo_b)
     # Both checks come first, so a small photo B fails at once rather than after A's projection.
     for label, photo in zip(PHOTO_LABELS, photos):
@@ -96,7 +95,7 @@ def morphing(cache: ModelCache, model: str, device: str | None, photo_a: np.ndar
         frame = Frame.centre(photo.shape[:2], models.resolution)
         yield Progress(what, offset, total)
         last = None
-        for last in jobs.projection(cache, model, device, photo, frame, config):
+        for last in project_photo(cache, model, device, photo, frame, config, features):
             yield Progress(what, offset + min(last.step + 1, per_photo), total)
         if last is None:
             raise RuntimeError(f"the projection of photo {label} yielded no result")
@@ -106,7 +105,7 @@ def morphing(cache: ModelCache, model: str, device: str | None, photo_a: np.ndar
 
     done = 2 * per_photo
     yield Progress("rendering the path", done, total)
-    generated = list(jobs.render_between(models, latents[0], latents[1], frames, path).images)
+    generated = list(render_between(models, latents[0], latents[1], frames, path).images)
     output = []
     for step in morph(regions[0], regions[1], generated, size=size, mode=mode):
         output.append(step.image)
@@ -114,17 +113,4 @@ def morphing(cache: ModelCache, model: str, device: str | None, photo_a: np.ndar
     yield Morphed(output, generated, time.perf_counter() - started)
 
 
-def export_target(name: str, chosen_filter: str) -> Path:
-    """Where `imaging.write_animation` writes a save dialog's answer: for "PNG frames" a folder
-    (any suffix dropped); otherwise the name, with the chosen filter's suffix added when it has
-    no .gif or .mp4 suffix of its own."""
-    path = Path(name)
-    if chosen_filter.startswith("PNG"):
-        return path.with_suffix("") if path.suffix else path
-    if path.suffix.lower() in (".gif", ".mp4"):
-        return path
-    return path.with_name(path.name + (".mp4" if chosen_filter.startswith("MP4") else ".gif"))
-
-
-__all__ = ["EXPORT_FILTERS", "Morphed", "check_photo", "export_target", "morphing",
-           "projection_steps"]
+__all__ = ["PHOTO_LABELS", "Morphed", "check_photo", "morphing", "projection_steps"]

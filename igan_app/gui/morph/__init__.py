@@ -1,0 +1,1 @@
+"""The morph tab: two photos, the morph between them, playback and export."""

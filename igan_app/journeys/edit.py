@@ -1,0 +1,208 @@
+"""The editing journey: project a photo, edit it with strokes, render the path to a candidate,
+carry the change onto the full-resolution photo.
+
+Each generator takes plain data (numpy arrays, strokes, configs) and yields plain data: the
+tensors stay on the thread that runs it, and pictures come out as RGB uint8 arrays. The GUI's
+editor runs these on its model worker; `igan project` and `igan edit` loop over them under a
+progress bar.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from igan_app.journeys.models import (
+    DEFAULT_FEATURES,
+    DEFAULT_MANIFOLD,
+    FeatureChoice,
+    ModelCache,
+    Models,
+    Progress,
+)
+
+if TYPE_CHECKING:
+    import torch
+
+    from igan_app.engine.editing import EditConfig
+    from igan_app.engine.frame import Frame
+    from igan_app.engine.projection import ProjectionConfig
+    from igan_app.engine.strokes import StrokeSet
+
+
+# --- projection -----------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Projected:
+    """A projection step: `latent` (latent_dim,) float32 and `image` (r, r, 3) uint8, the best so
+    far; step of total; done on the last one; `psnr` of the picture against the photo's frame,
+    in dB (on the last step only, else None)."""
+
+    step: int
+    total: int
+    latent: np.ndarray
+    image: np.ndarray
+    loss: float
+    done: bool
+    psnr: float | None = None
+
+
+def projection(cache: ModelCache, model: str, device: str | None, photo: np.ndarray,
+               frame: Frame, config: ProjectionConfig | None = None,
+               features: FeatureChoice = DEFAULT_FEATURES) -> Iterator[Projected]:
+    """Project `frame.crop(photo)` onto the manifold, yielding every step."""
+    from igan_app import imaging
+    from igan_app.engine.losses import psnr
+    from igan_app.engine.projection import ProjectionConfig, project
+
+    models = cache.manifold(model, device, features)
+    target = imaging.to_tensor(frame.crop(photo), models.device)
+    for step in project(models.manifold, target, config or ProjectionConfig(),
+                        models.features.model):
+        quality = float(psnr(step.image.detach(), target)[0]) if step.done else None
+        yield Projected(step.step, step.total, step.latent[0].detach().cpu().numpy(),
+                        imaging.to_uint8(step.image[0]), float(step.loss), step.done, quality)
+
+
+# --- editing --------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Candidates:
+    """An edit step: the K kept candidates, best first — latents (K, d) float32, images
+    (K, r, r, 3) uint8, costs (K,). iteration of total; ms per Adam iteration."""
+
+    iteration: int
+    total: int
+    latents: np.ndarray
+    images: np.ndarray
+    costs: tuple[float, ...]
+    ms: float
+
+
+class Continuation:
+    """Where the next edit of growing strokes begins: every start's latent after the latest step
+    of the edits given this object. The optimizer keeps working towards a stroke as it is drawn
+    (as iGAN's optimizer thread did) without its latents leaving the journey. Give the next edit
+    a new Continuation to start afresh (Restart, undo, cleared strokes)."""
+
+    def __init__(self) -> None:
+        self.latents: torch.Tensor | None = None  # (N, d) on the model's device
+
+
+def editing(cache: ModelCache, model: str, device: str | None, strokes: StrokeSet, frame: Frame,
+            anchor: np.ndarray, current: np.ndarray, config: EditConfig, *,
+            keep_weight: float | None = None, continuation: Continuation | None = None,
+            ) -> Iterator[Candidates]:
+    """Optimize latents around `anchor` (d,) against `strokes`; `current` is the picture before
+    the edit (r, r, 3) uint8 (the keep term and warps read it). With a `continuation` holding
+    as many latents as `config.starts`, the edit begins from them (else from fresh starts around
+    the anchor) and leaves its own there. keep_weight: how strongly the picture away from the
+    strokes is kept (None: the constraints' default). Yields nothing when no stroke reaches the
+    frame."""
+    import torch
+
+    from igan_app import imaging
+    from igan_app.engine.constraints import Constraints
+    from igan_app.engine.editing import edit
+    from igan_app.engine.rasterize import rasterize
+
+    models = cache.manifold(model, device)
+    targets = rasterize(strokes, frame, current=current)
+    if targets.is_empty:
+        return
+    keep = {} if keep_weight is None else {"keep_weight": keep_weight}
+    constraints = Constraints(targets, models.device, keep=current, **keep)
+    z0 = torch.from_numpy(np.asarray(anchor, np.float32)).reshape(1, -1).to(models.device)
+    begin = None
+    if continuation is not None and continuation.latents is not None \
+            and len(continuation.latents) == config.starts:
+        begin = continuation.latents.to(models.device)
+    for step in edit(models.manifold, z0, constraints.cost, config, starts=begin):
+        if continuation is not None:
+            continuation.latents = step.latents
+        yield Candidates(step.iteration, step.total, step.candidates.cpu().numpy(),
+                         imaging.to_uint8(step.images), tuple(step.costs), step.ms)
+
+
+# --- the path from the anchor to a candidate, and the transfer onto the photo ---------------
+
+@dataclass(frozen=True)
+class PathFrames:
+    """The generated frames (n, r, r, 3) uint8 from the anchor to a candidate, both included,
+    and their latents (n, d)."""
+
+    images: np.ndarray
+    latents: np.ndarray
+
+
+def render_between(models: Models, start: np.ndarray, end: np.ndarray, count: int,
+                   mode: str = "linear") -> PathFrames:
+    """The generator's `count` pictures on the latent path from `start` to `end` (both (d,))."""
+    import torch
+
+    from igan_app import imaging
+    from igan_app.engine.interpolation import interpolate, render_path
+
+    latents = interpolate(torch.from_numpy(np.asarray(start, np.float32)),
+                          torch.from_numpy(np.asarray(end, np.float32)), count, mode)
+    images = imaging.to_uint8(render_path(models.manifold, latents.to(models.device)).cpu())
+    return PathFrames(images, latents.numpy())
+
+
+def path_frames(cache: ModelCache, model: str, device: str | None, anchor: np.ndarray,
+                target: np.ndarray, count: int, mode: str = "linear") -> Iterator[PathFrames]:
+    yield render_between(cache.manifold(model, device), anchor, target, count, mode)
+
+
+def path_point(anchor: np.ndarray, target: np.ndarray, t: float, mode: str = "linear",
+               ) -> np.ndarray:
+    """The latent a fraction t ∈ [0, 1] of the way from `anchor` to `target` (both (d,))."""
+    import torch
+
+    from igan_app.engine.interpolation import points_on_path
+
+    a = torch.from_numpy(np.asarray(anchor, np.float32))
+    b = torch.from_numpy(np.asarray(target, np.float32))
+    return points_on_path(a, b, torch.tensor([float(t)]), mode)[0].numpy().copy()
+
+
+@dataclass(frozen=True)
+class Applied:
+    """The transfer's result: the edited photo (H, W, 3) uint8 at the photo's size; seconds it
+    took; the latent reached (d,) and its generated picture (r, r, 3), the new anchor; `frames`,
+    the generated pictures the flow followed (n, r, r, 3)."""
+
+    photo: np.ndarray
+    seconds: float
+    latent: np.ndarray
+    image: np.ndarray
+    frames: np.ndarray
+
+
+def apply_edit(cache: ModelCache, model: str, device: str | None, photo: np.ndarray,
+               frame: Frame, anchor: np.ndarray, target: np.ndarray, *, t: float = 1.0,
+               frames: int = 8, mode: str = "both", path: str = "linear",
+               spread: float | None = None) -> Iterator[Progress | Applied]:
+    """Carry the change from `anchor` to the point a fraction `t` of the way to `target` onto
+    `photo`, following `frames` generated pictures. mode: what the transfer carries ("both",
+    "color" or "motion"); spread: how far beyond the region it reaches (None: the default)."""
+    from igan_app.engine.transfer import transfer
+
+    started = time.perf_counter()
+    models = cache.manifold(model, device)
+    reached = np.asarray(target, np.float32) if t == 1.0 else path_point(anchor, target, t, path)
+    yield Progress("rendering the path", 0, 2)
+    generated = render_between(models, anchor, reached, frames, path).images
+    yield Progress("carrying the change onto the photo", 1, 2)
+    options = {} if spread is None else {"spread": spread}
+    edited = transfer(photo, frame.box, list(generated), mode, **options)
+    yield Applied(edited, time.perf_counter() - started, reached.copy(), generated[-1], generated)
+
+
+__all__ = ["DEFAULT_MANIFOLD", "Applied", "Candidates", "Continuation", "PathFrames",
+           "Projected", "apply_edit", "editing", "path_frames", "path_point", "projection",
+           "render_between"]
