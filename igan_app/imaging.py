@@ -22,6 +22,8 @@ from typing import IO, TYPE_CHECKING
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
+from igan_app.messages import describe_value
+
 if TYPE_CHECKING:
     import torch
 
@@ -178,7 +180,7 @@ def write_image(path: PathLike, array: np.ndarray, *, quality: int = 95) -> None
     ):
         shapes = "(H, W), (H, W, 3) or (H, W, 4)" if fmt == "PNG" else "(H, W) or (H, W, 3)"
         raise ValueError(
-            f"{fmt} images need a uint8 array of shape {shapes}; got {_describe(array)}"
+            f"{fmt} images need a uint8 array of shape {shapes}; got {describe_value(array)}"
         )
     if not 1 <= quality <= 100:
         raise ValueError(f"JPEG quality must be 1-100, got {quality}")
@@ -204,7 +206,7 @@ def write_animation(path: PathLike, frames: Sequence[np.ndarray], *, fps: float 
     for frame in frames:
         if frame.dtype != np.uint8 or frame.ndim != 3 or frame.shape[2] != 3 or frame.shape != shape:
             raise ValueError(f"animation frames must be uint8 (H, W, 3) of one size; got "
-                             f"{_describe(frame)} after {shape}")
+                             f"{describe_value(frame)} after {shape}")
     if fps <= 0:
         raise ValueError(f"fps must be positive, got {fps}")
     target = Path(path)
@@ -259,7 +261,7 @@ def write_palette_png(path: PathLike, indices: np.ndarray, palette: np.ndarray) 
     Every index must name one of the N entries.
     """
     if not isinstance(indices, np.ndarray) or indices.dtype != np.uint8 or indices.ndim != 2:
-        raise ValueError(f"indices must be a uint8 array of shape (H, W); got {_describe(indices)}")
+        raise ValueError(f"indices must be a uint8 array of shape (H, W); got {describe_value(indices)}")
     if (
         not isinstance(palette, np.ndarray)
         or palette.dtype != np.uint8
@@ -268,7 +270,7 @@ def write_palette_png(path: PathLike, indices: np.ndarray, palette: np.ndarray) 
         or not 1 <= palette.shape[0] <= 256
     ):
         raise ValueError(
-            f"palette must be a uint8 array of shape (N, 3), N <= 256; got {_describe(palette)}"
+            f"palette must be a uint8 array of shape (N, 3), N <= 256; got {describe_value(palette)}"
         )
     if indices.size and int(indices.max()) >= len(palette):
         raise ValueError(f"index {int(indices.max())} is beyond the {len(palette)} palette entries")
@@ -299,7 +301,7 @@ def to_tensor(
     if batch.ndim == 3:
         batch = batch[None]
     if batch.dtype != np.uint8 or batch.ndim != 4 or batch.shape[3] != 3:
-        raise ValueError(f"to_tensor needs uint8 (H, W, 3) or (N, H, W, 3); got {_describe(batch)}")
+        raise ValueError(f"to_tensor needs uint8 (H, W, 3) or (N, H, W, 3); got {describe_value(batch)}")
     if not batch.flags.writeable:  # torch warns about sharing memory it could write to
         batch = batch.copy()
     # Move the uint8 pixels, a quarter of the float bytes, before widening them.
@@ -464,12 +466,6 @@ def _write_atomic(path: PathLike, save: Callable[[IO[bytes]], None]) -> None:
         with contextlib.suppress(OSError):
             os.unlink(tmp.name)
         raise
-
-
-def _describe(value: object) -> str:
-    if isinstance(value, np.ndarray):
-        return f"{value.dtype} array of shape {value.shape}"
-    return type(value).__name__
 
 
 def _read_umask() -> int:

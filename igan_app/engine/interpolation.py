@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import torch
 
+from igan_app.engine.choices import PATH_MODES
 from igan_app.zoo.dcgan import Manifold
 
-MODES = ("linear", "slerp")
+MODES = PATH_MODES
 
 
 def interpolate(start: torch.Tensor, end: torch.Tensor, frames: int,

@@ -19,11 +19,12 @@ from dataclasses import dataclass, field
 
 import torch
 
+from igan_app.engine.choices import PROJECTION_METHODS
 from igan_app.engine.losses import FEATURE_WEIGHT, ReconstructionLoss
 from igan_app.zoo.dcgan import Manifold
 from igan_app.zoo.vgg import VGG16Features
 
-METHODS = ("encoder", "optimize", "hybrid")
+METHODS = PROJECTION_METHODS
 _W_LIMIT = 0.999  # atanh(±1) is infinite; E's tanh output is clipped just inside the box
 
 

@@ -34,6 +34,7 @@ import igan_app
 from igan_app.engine.frame import check_box
 from igan_app.engine.strokes import StrokesError, StrokeSet
 from igan_app.imaging import ImageError, PathLike, decode_rgba
+from igan_app.messages import describe_value, one_line
 
 SESSION_FORMAT = "igan-session/1"
 SESSION_SUFFIX = ".igan"
@@ -109,18 +110,18 @@ class EditorSession:
     def _check_latents(self) -> None:
         anchor, current, candidates = self.anchor, self.current, self.candidates
         if anchor is not None and not _is_array(anchor, np.float32, 1):
-            raise SessionError(f"anchor must be a (d,) float32 latent, got {_describe(anchor)}")
+            raise SessionError(f"anchor must be a (d,) float32 latent, got {describe_value(anchor)}")
         if current is not None:
             if anchor is None:
                 raise SessionError("current is the picture at the anchor, and there is no anchor")
             if not _is_array(current, np.uint8, 3) or current.shape[2] != 3 or (
                     current.shape[0] != current.shape[1]):
                 raise SessionError(f"current must be a square (r, r, 3) uint8 picture, got "
-                                   f"{_describe(current)}")
+                                   f"{describe_value(current)}")
         if candidates is not None:
             if not _is_array(candidates, np.float32, 2):
                 raise SessionError(f"candidates must be (K, d) float32 latents, got "
-                                   f"{_describe(candidates)}")
+                                   f"{describe_value(candidates)}")
             if anchor is not None and candidates.shape[1] != anchor.shape[0]:
                 raise SessionError(f"candidates have {candidates.shape[1]} dimensions, the "
                                    f"anchor {anchor.shape[0]}")
@@ -139,15 +140,9 @@ def _is_array(value: object, dtype: type, ndim: int) -> bool:
             and value.size > 0)
 
 
-def _describe(value: object) -> str:
-    if isinstance(value, np.ndarray):
-        return f"{value.dtype} array of shape {value.shape}"
-    return type(value).__name__
-
-
 def _check_rgb(value: object, what: str) -> None:
     if not _is_array(value, np.uint8, 3) or value.shape[2] != 3:
-        raise SessionError(f"{what} must be an RGB uint8 (H, W, 3) image, got {_describe(value)}")
+        raise SessionError(f"{what} must be an RGB uint8 (H, W, 3) image, got {describe_value(value)}")
 
 
 def _box(value: object, width: int, height: int) -> tuple[int, int, int, int]:
@@ -302,7 +297,7 @@ def _member(archive: zipfile.ZipFile, name: str) -> bytes:
     except KeyError:
         raise SessionError(f"damaged session: no {name}") from None
     except _MEMBER_ERRORS as exc:
-        raise SessionError(f"damaged session: {name} cannot be read ({_one_line(exc)})") from None
+        raise SessionError(f"damaged session: {name} cannot be read ({one_line(exc)})") from None
 
 
 _META_TYPES = {"model": (str,), "box": (list,), "photo_path": (str, type(None)),
@@ -382,8 +377,4 @@ def _read_latents(data: bytes) -> dict[str, np.ndarray]:
         raise
     except _MEMBER_ERRORS as exc:
         raise SessionError(f"damaged session: latents.npz cannot be read "
-                           f"({_one_line(exc)})") from None
-
-
-def _one_line(exc: BaseException) -> str:
-    return " ".join(str(exc).split()) or type(exc).__name__
+                           f"({one_line(exc)})") from None

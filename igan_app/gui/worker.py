@@ -51,6 +51,8 @@ from typing import Any
 
 from PySide6.QtCore import QCoreApplication, QObject, Qt, Signal, Slot
 
+from igan_app.messages import one_line
+
 log = logging.getLogger(__name__)
 
 StepFactory = Callable[[], Iterable[Any]]
@@ -66,12 +68,6 @@ class _Job:
     kind: str
     make_steps: StepFactory
     stop: threading.Event = field(default_factory=threading.Event)
-
-
-def _describe(exc: BaseException) -> str:
-    """One line for a dialog: the exception's own message, or its type when it has none."""
-    lines = str(exc).strip().splitlines()
-    return lines[0] if lines else type(exc).__name__
 
 
 class ModelWorker(QObject):
@@ -238,7 +234,7 @@ class ModelWorker(QObject):
                 if notify:
                     self._report.emit(job.request, _STEP, None)
         except Exception as exc:  # noqa: BLE001 - any error in a job is reported, as data
-            end = (_FAILED, (_describe(exc), traceback.format_exc()))
+            end = (_FAILED, (one_line(exc), traceback.format_exc()))
         finally:
             close = getattr(steps, "close", None)
             if close is not None:
@@ -246,6 +242,6 @@ class ModelWorker(QObject):
                     close()  # runs a stopped generator's finally blocks, here
                 except Exception as exc:  # noqa: BLE001 - as above
                     if end[0] != _FAILED:
-                        end = (_FAILED, (_describe(exc), traceback.format_exc()))
+                        end = (_FAILED, (one_line(exc), traceback.format_exc()))
         log.debug("model worker: %s request %d %s", job.kind, job.request, _NAMES[end[0]])
         self._report.emit(job.request, *end)

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from igan_app.journeys.models import ModelCache
+from igan_app.messages import one_line
 
 if TYPE_CHECKING:
     from igan_app.engine.paint import Painter
@@ -148,8 +149,7 @@ def render_pane(cache: ModelCache, model: str, device: str | None, labels: np.nd
                                 style=style if painter.has_style else None,
                                 deterministic=deterministic, size=side)
     except Exception as err:  # noqa: BLE001 - a pane's failure is data; the other pane renders
-        lines = str(err).strip().splitlines()
-        return PaneRender(model, None, 0.0, f"{model}: {lines[0] if lines else type(err).__name__}")
+        return PaneRender(model, None, 0.0, f"{model}: {one_line(err)}")
     return PaneRender(model, painted.image, painted.ms, has_style=painter.has_style,
                       has_variation=painter.has_variation, from_outlines=outlines)
 

@@ -35,6 +35,7 @@ from igan_app.gui.images import to_pixmap
 from igan_app.gui.worker import ModelWorker
 from igan_app.journeys.models import ModelCache, Progress
 from igan_app.journeys.morph import PHOTO_LABELS, Morphed, morphing
+from igan_app.messages import one_line
 
 if TYPE_CHECKING:
     from igan_app.engine.projection import ProjectionConfig
@@ -44,10 +45,6 @@ MIN_PHOTO_SIDE = 64  # pixels; the smallest model frame the zoo ships
 THUMBNAIL_SIDE = 320  # pixels; photos are shrunk once for their slot, not at every paint
 EXPORT_FILTERS = ("GIF (*.gif)", "MP4 (*.mp4)", "PNG frames (folder)")  # a save dialog's
 IMAGE_FILTER = "Images (*.png *.jpg *.jpeg *.webp *.bmp *.tif *.tiff);;All files (*)"
-
-
-def _one_line(text: str) -> str:
-    return (text.strip().splitlines() or [text])[0]
 
 
 def _dropped_file(mime: QMimeData) -> str | None:
@@ -234,7 +231,7 @@ class MorphView(QWidget):
         try:
             photo = imaging.read_image(path)
         except imaging.ImageError as err:
-            self.errorOccurred.emit(_one_line(str(err)))
+            self.errorOccurred.emit(one_line(str(err)))
             return False
         height, width = photo.shape[:2]
         if min(height, width) < MIN_PHOTO_SIDE:
@@ -391,7 +388,7 @@ class MorphView(QWidget):
         try:
             written = imaging.write_animation(path, self._frames, fps=FPS)
         except (ValueError, OSError) as err:  # ImageError is a ValueError
-            self.errorOccurred.emit(f"export: {_one_line(str(err))}")
+            self.errorOccurred.emit(f"export: {one_line(str(err))}")
             return []
         self.statusMessage.emit(f"exported {len(self._frames)} frames → {path}")
         return written

@@ -34,6 +34,7 @@ from igan_app.gui.worker import ModelWorker
 from igan_app.journeys import paint as journey
 from igan_app.journeys.models import ModelCache
 from igan_app.journeys.paint import NO_MODEL, Rendered
+from igan_app.messages import one_line
 from igan_app.world.palette import LabelMapError, load_labels, save_labels
 
 DEBOUNCE_MS = 80  # a render starts this long after the last change...
@@ -46,10 +47,6 @@ DIALOGS = {  # what → (a save dialog?, caption, suggested name, filters)
     "style": (False, "Style from picture", "",
               "Images (*.png *.jpg *.jpeg *.webp *.bmp *.tif *.tiff);;All files (*)"),
 }
-
-
-def _one_line(text: str) -> str:
-    return (text.strip().splitlines() or [text])[0]
 
 
 class PaintView(QWidget):
@@ -276,7 +273,7 @@ class PaintView(QWidget):
         try:
             labels = load_labels(path)
         except (LabelMapError, imaging.ImageError, OSError) as err:
-            self.errorOccurred.emit(_one_line(str(err)))
+            self.errorOccurred.emit(one_line(str(err)))
             return False
         if max(labels.shape) > MAX_MAP_SIDE or min(labels.shape) < 1:
             height, width = labels.shape
@@ -292,7 +289,7 @@ class PaintView(QWidget):
         try:
             save_labels(path, self.canvas.labels())
         except (LabelMapError, ValueError, OSError) as err:
-            self.errorOccurred.emit(f"could not save the label map: {_one_line(str(err))}")
+            self.errorOccurred.emit(f"could not save the label map: {one_line(str(err))}")
             return False
         self.statusMessage.emit(f"saved the label map → {path}")
         return True
@@ -314,7 +311,7 @@ class PaintView(QWidget):
         try:
             imaging.write_image(path, self.render_image(pane))
         except (ValueError, OSError) as err:  # ImageError is a ValueError
-            self.errorOccurred.emit(f"export: {_one_line(str(err))}")
+            self.errorOccurred.emit(f"export: {one_line(str(err))}")
             return False
         self.statusMessage.emit(f"exported the render → {path}")
         return True
@@ -332,7 +329,7 @@ class PaintView(QWidget):
         try:
             picture = imaging.read_image(path)
         except (imaging.ImageError, OSError) as err:
-            self.errorOccurred.emit(_one_line(str(err)))
+            self.errorOccurred.emit(one_line(str(err)))
             return False
         self._style = picture
         self.style_bar.show_picture(picture, str(path))
