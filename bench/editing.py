@@ -3,8 +3,9 @@
     python bench/editing.py [--device cpu] [--model models/landscape64] [--write]
 
 A held-out world scene is projected (encoder), then a color stroke across its sky and a sketch
-stroke across its middle are rasterized and the editor runs; the median milliseconds per
-iteration over 30 iterations (after 5 warm-up ones) is reported for 1, 16 and 64 starts.
+stroke across its middle are given to the editing journey (`journeys.edit.editing`, what the GUI
+and `igan edit` run); the median milliseconds per iteration over 30 iterations (after 5 warm-up
+ones) is reported for 1, 16 and 64 starts.
 --write records the rows in bench/RESULTS.md (replacing earlier rows of this script).
 """
 
@@ -14,19 +15,17 @@ import argparse
 import statistics
 from itertools import islice
 
-import torch
 from results import machine, report
 
-from igan_app import imaging
-from igan_app.device import describe, pick_device
-from igan_app.engine.constraints import Constraints
-from igan_app.engine.editing import EditConfig, edit
+from igan_app.device import describe
+from igan_app.engine.editing import EditConfig
 from igan_app.engine.frame import Frame
-from igan_app.engine.rasterize import rasterize
+from igan_app.engine.projection import ProjectionConfig
 from igan_app.engine.strokes import Stroke, StrokeSet
+from igan_app.journeys.edit import editing, projection
+from igan_app.journeys.models import ModelCache
 from igan_app.training.data import world_scenes
 from igan_app.training.metrics import HELD_OUT_SEED
-from igan_app.zoo.checkpoint import load_checkpoint
 
 MARKER = "bench/editing.py"
 WARM_UP, MEASURED = 5, 30
@@ -48,24 +47,23 @@ def main() -> int:
     parser.add_argument("--write", action="store_true", help="record the rows in RESULTS.md")
     args = parser.parse_args()
 
-    device = pick_device(args.device)
-    manifold = load_checkpoint(args.model, expected_kind="dcgan-manifold", device=device).model
-    r = manifold.resolution
+    cache = ModelCache()
+    models = cache.manifold(args.model, args.device)
+    r = models.resolution
     scene = world_scenes(1, r, first_seed=HELD_OUT_SEED).images[0]
-    with torch.no_grad():
-        anchor = manifold.encoder(imaging.to_tensor(scene, device))
-        current = imaging.to_uint8(manifold.generator(anchor)[0].cpu())
-    targets = rasterize(strokes(r), Frame((r, r), (0, 0, r, r), r), current=current)
-    constraints = Constraints(targets, device, keep=current)
+    frame = Frame((r, r), (0, 0, r, r), r)
+    *_, start = projection(cache, args.model, args.device, scene, frame,
+                           ProjectionConfig(method="encoder"))
 
     command = f"python bench/editing.py --device {args.device}"
-    where = f"{machine()}; {describe(device)}"
+    where = f"{machine()}; {describe(models.device)}"
     rows = []
     for starts in (int(s) for s in args.starts.split(",")):
         config = EditConfig(starts=starts, keep=min(8, starts), iterations=WARM_UP + MEASURED)
-        steps = list(islice(edit(manifold, anchor, constraints.cost, config), WARM_UP, None))
-        if device.type == "cuda":
-            torch.cuda.synchronize()
+        # The journey copies each step's candidates to the CPU, which waits for the device; the
+        # wait falls into the next step's ms, so no synchronization of our own is needed.
+        steps = islice(editing(cache, args.model, args.device, strokes(r), frame, start.latent,
+                               start.image, config), WARM_UP, None)
         ms = statistics.median(step.ms for step in steps)
         result = f"{ms:.1f} ms per step ({1000 / ms:.0f} steps/s)"
         what = f"edit step at {r}², {starts} starts (color + sketch strokes)"

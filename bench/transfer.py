@@ -24,14 +24,19 @@ import math
 import subprocess
 import sys
 import time
+from pathlib import Path
+
+# The known motion is the tests' ground truth (tests/known_motion.py): the bench measures against
+# the same truth, so it reads it from there rather than keeping a copy.
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
 import cv2
 import numpy as np
+from known_motion import COLOR, smooth_field, warp
 from results import machine, report
 
 from igan_app.engine.edit_field import accumulate, apply_field
 from igan_app.engine.flow import FLOW_METHODS, estimate_flow, pixel_grid
-from igan_app.engine.known_motion import COLOR, smooth_field, warp
 from igan_app.engine.spread import DEFAULT_SPREAD
 from igan_app.engine.transfer import transfer
 from igan_app.world.render import render

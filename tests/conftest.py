@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import threading
 import time
+from pathlib import Path
 
 import pytest
 
@@ -13,6 +14,14 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 # How long a test's threads get to finish after the test returns, in seconds.
 THREAD_JOIN_WAIT = 2.0
+GUI_TESTS = Path(__file__).resolve().parent / "gui"
+
+
+def pytest_collection_modifyitems(config, items):
+    """Every test under tests/gui drives widgets: mark it `gui`, so `-m "not gui"` skips Qt."""
+    for item in items:
+        if GUI_TESTS in Path(str(item.fspath)).resolve().parents:
+            item.add_marker(pytest.mark.gui)
 
 
 @pytest.fixture(autouse=True)

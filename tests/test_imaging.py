@@ -18,6 +18,7 @@ import pytest
 from PIL import Image, ImageFile
 
 from igan_app import imaging
+from igan_app.files import write_text_atomic
 from igan_app.imaging import (
     DEFAULT_MAX_PIXELS,
     IMAGE_SUFFIXES,
@@ -32,7 +33,6 @@ from igan_app.imaging import (
     to_uint8,
     write_image,
     write_palette_png,
-    write_text_atomic,
 )
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -604,7 +604,7 @@ def test_import_does_not_pull_in_torch() -> None:
         text=True,
     )
     assert result.returncode == 0, result.stderr
-    assert imaging.Image.MAX_IMAGE_PIXELS is None
+    assert Image.MAX_IMAGE_PIXELS is None
 
 
 # --- animations -------------------------------------------------------------------------------

@@ -11,7 +11,7 @@ import pytest
 from igan_app import imaging
 
 ROOT = Path(__file__).resolve().parents[1]
-pytestmark = pytest.mark.usefixtures("one_torch_thread")
+pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("one_torch_thread")]
 
 
 def test_readme_python_example_edits_the_demo_scene(tmp_path, monkeypatch):

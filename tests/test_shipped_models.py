@@ -12,6 +12,8 @@ from igan_app.world.dataset import HELD_OUT_SEED
 from igan_app.world.render import render
 from igan_app.zoo.registry import ModelRegistry, shipped_models_dir
 
+pytestmark = pytest.mark.slow  # loads every shipped checkpoint
+
 SHIPPED = {"landscape64": "dcgan-manifold", "world-segmenter64": "world-segmenter",
            "vgg16-world": "vgg16-features", "landscape-spade": "spade",
            "landscape-pix2pix": "unet-generator", "landscape-edges": "unet-generator"}

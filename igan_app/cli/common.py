@@ -1,9 +1,27 @@
-"""What the `igan` command modules share: the user-error type, argument types, progress bars."""
+"""What the `igan` command modules share: the user-error type, argument types, the option groups
+several commands take (projection, features, training) and the configs they turn into, reading
+photos for the model's frame, progress bars.
+
+Only light modules at the top: `igan --help` imports this file.
+"""
 
 from __future__ import annotations
 
 import argparse
+import shlex
+from collections.abc import Iterable, Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from igan_app.engine.choices import PATH_MODES, PROJECTION_METHODS, TRANSFER_MODES
+from igan_app.journeys.models import DEFAULT_MANIFOLD, FeatureChoice, Progress
+
+if TYPE_CHECKING:
+    import numpy as np
+
+    from igan_app.engine.frame import Frame
+    from igan_app.engine.projection import ProjectionConfig
+    from igan_app.zoo.vgg import FeatureNetwork
 
 
 class CommandError(Exception):
@@ -16,7 +34,19 @@ def show_help(parser: argparse.ArgumentParser) -> int:
     return 0
 
 
+def command_group(commands: argparse._SubParsersAction, name: str, help: str, *, title: str,
+                  metavar: str = "COMMAND") -> argparse._SubParsersAction:
+    """Add command `name` made of subcommands (`igan world sample`, …), which given none prints
+    its help; the action to add the subcommands to."""
+    group = commands.add_parser(name, help=help)
+    group.set_defaults(handler=lambda _args: show_help(group))
+    return group.add_subparsers(title=title, metavar=metavar)
+
+
+# --- progress -------------------------------------------------------------------------------
+
 def progress(iterable, description: str, total: int, unit: str = "scene"):
+    """A tqdm bar over `iterable` (None: a bar updated by hand); off when not on a terminal."""
     import tqdm as tqdm_module
     from tqdm import tqdm
 
@@ -24,8 +54,31 @@ def progress(iterable, description: str, total: int, unit: str = "scene"):
     return tqdm(iterable, desc=description, total=total, unit=unit, disable=None)
 
 
-def check_output_image(path: Path) -> None:
-    if path.suffix.lower() not in (".png", ".jpg", ".jpeg"):
+def follow(journey: Iterator[Any], unit: str = "step") -> Any:
+    """Run a journey that yields `Progress` until its result, under one bar that its Progress
+    steps move (their `what` names the bar); the last step that is not a Progress."""
+    bar, result = None, None
+    try:
+        for step in journey:
+            if not isinstance(step, Progress):
+                result = step
+                continue
+            if bar is None:
+                bar = progress(None, step.what, step.total, unit)
+            bar.total = step.total
+            bar.set_description(step.what, refresh=False)
+            bar.update(step.done - bar.n)
+    finally:
+        if bar is not None:
+            bar.close()
+    return result
+
+
+# --- argument types -------------------------------------------------------------------------
+
+def check_output_image(path: Path | None) -> None:
+    """Refuse an output picture that is not a .png or .jpg before any work starts (None: none)."""
+    if path is not None and path.suffix.lower() not in (".png", ".jpg", ".jpeg"):
         raise CommandError(f"{path}: output must be a .png or .jpg file")
 
 
@@ -40,6 +93,13 @@ def non_negative(text: str) -> int:
     value = integer(text)
     if value < 0:
         raise argparse.ArgumentTypeError(f"must be a non-negative integer, got {text}")
+    return value
+
+
+def at_least_two(text: str) -> int:
+    value = positive(text)
+    if value < 2:
+        raise argparse.ArgumentTypeError(f"must be at least 2, got {text}")
     return value
 
 
@@ -61,7 +121,37 @@ def scene_size(text: str) -> int | tuple[int, int]:
     return sides[0] if len(sides) == 1 else (sides[0], sides[1])
 
 
+def region(text: str) -> tuple[int, int, int, int]:
+    """LEFT,TOP,RIGHT,BOTTOM in photo pixels."""
+    parts = text.split(",")
+    try:
+        values = tuple(int(p) for p in parts)
+    except ValueError:
+        values = ()
+    if len(values) != 4:
+        raise argparse.ArgumentTypeError(f"region must be LEFT,TOP,RIGHT,BOTTOM, got {text!r}")
+    return values  # type: ignore[return-value]
+
+
+def option_words(options: Iterable[tuple[str, Any, Any]]) -> list[str]:
+    """The words of the (flag, value, default) options whose value is not the default; the
+    inverse of the parser, for showing a command equivalent to a config."""
+    words: list[str] = []
+    for flag, value, default in options:
+        if value is not None and value != default:
+            words += [flag, ",".join(map(str, value)) if isinstance(value, tuple) else str(value)]
+    return words
+
+
+def command_line(*words: Any) -> str:
+    """`igan WORDS…` as a shell would take it."""
+    return "igan " + shlex.join(str(w) for w in words)
+
+
+# --- feature and projection options ---------------------------------------------------------
+
 def feature_options(parser: argparse.ArgumentParser) -> None:
+    """--vgg-weights and --features: see `feature_choice`."""
     parser.add_argument("--vgg-weights", type=Path, default=None,
                         help="ImageNet VGG16 weights (torchvision's .pth); default: torchvision's "
                         "cache, else the world-trained vgg16-world")
@@ -69,18 +159,132 @@ def feature_options(parser: argparse.ArgumentParser) -> None:
                         help="a vgg16-features model folder to use instead of the installed one")
 
 
-def load_features(args: argparse.Namespace, device, *, quiet: bool = False):
-    """The feature network the options ask for (a FeatureNetwork: model, source, describe())."""
+def feature_choice(args: argparse.Namespace) -> FeatureChoice:
+    """The feature network the options of `feature_options` ask for."""
+    return FeatureChoice(vgg_weights=args.vgg_weights, world_model=args.features)
+
+
+def feature_words(choice: FeatureChoice) -> list[str]:
+    return option_words((("--vgg-weights", choice.vgg_weights, None),
+                         ("--features", choice.world_model, None)))
+
+
+def load_features(choice: FeatureChoice, device, *, quiet: bool = False) -> FeatureNetwork:
+    """The feature network `choice` asks for (a FeatureNetwork: model, source, describe())."""
     from igan_app.zoo.vgg import load_feature_network
 
-    network = load_feature_network(args.vgg_weights, device=device, world_model=args.features)
+    network = load_feature_network(choice.vgg_weights, device=device,
+                                   world_model=choice.world_model)
     if not quiet:
         print(f"feature network: {network.describe()}")
     return network
 
 
-def load_manifold(name: str | Path, device):
-    """A dcgan-manifold by registry name or folder (a LoadedModel: model, config, path)."""
-    from igan_app.zoo.registry import load_model
+def projection_options(parser: argparse.ArgumentParser, *, with_region: bool = True) -> None:
+    """The manifold, how a photo is projected onto it, and the feature network: read back with
+    `projection_config` and `feature_choice` (and `args.model`, `args.region`)."""
+    parser.add_argument("--model", default=DEFAULT_MANIFOLD,
+                        help=f"manifold name or folder (default {DEFAULT_MANIFOLD})")
+    parser.add_argument("--method", default="hybrid", choices=PROJECTION_METHODS,
+                        help="projection method (default hybrid: encoder, then Adam)")
+    parser.add_argument("--steps", type=positive, default=None,
+                        help="Adam steps of the projection (default 30)")
+    parser.add_argument("--starts", type=positive, default=1,
+                        help="latents optimized together, best kept (default 1; more suit a GPU)")
+    if with_region:
+        parser.add_argument("--region", type=region, default=None,
+                            help="LEFT,TOP,RIGHT,BOTTOM: the photo box given to the model, in "
+                            "photo pixels (default: the largest centred square)")
+    feature_options(parser)
 
-    return load_model(name, expected_kind="dcgan-manifold", device=device)
+
+def projection_config(args: argparse.Namespace) -> ProjectionConfig:
+    """The ProjectionConfig of the `projection_options` (unset ones keep the config's default)."""
+    from igan_app.engine.projection import ProjectionConfig
+
+    steps = {} if args.steps is None else {"steps": args.steps}
+    return ProjectionConfig(method=args.method, starts=args.starts, **steps)
+
+
+def projection_words(model: str, config: ProjectionConfig, features: FeatureChoice) -> list[str]:
+    """The `projection_options` that ask for `model`, `config` and `features`."""
+    from igan_app.engine.projection import ProjectionConfig
+
+    default = ProjectionConfig()
+    return option_words((("--model", model, DEFAULT_MANIFOLD),
+                         ("--method", config.method, default.method),
+                         ("--steps", config.steps, default.steps),
+                         ("--starts", config.starts, default.starts))) + feature_words(features)
+
+
+def transfer_options(parser: argparse.ArgumentParser, *, carried: str, path: str) -> None:
+    """--mode (what the flow carries: `carried`) and --path (the latent path: `path`)."""
+    parser.add_argument("--mode", default="both", choices=TRANSFER_MODES,
+                        help=f"what the {carried} (default both)")
+    parser.add_argument("--path", default="linear", choices=PATH_MODES,
+                        help=f"{path} (default linear)")
+
+
+# --- photos ---------------------------------------------------------------------------------
+
+def read_photo(path: Path, resolution: int | None = None) -> np.ndarray:
+    """The photo as RGB uint8; refused when smaller than the model's frame (None: not checked
+    yet, see `check_photo_size`)."""
+    from igan_app import imaging
+
+    photo = imaging.read_image(path)
+    if resolution is not None:
+        check_photo_size(photo, path, resolution)
+    return photo
+
+
+def check_photo_size(photo: np.ndarray, path: Path, resolution: int) -> None:
+    """CommandError naming the file when the model's frame cannot be cut from the photo."""
+    from igan_app.engine.frame import check_fits
+
+    try:
+        check_fits(photo.shape[:2], resolution)
+    except ValueError as err:
+        raise CommandError(f"{path}: {err}") from None
+
+
+def photo_frame(photo: np.ndarray, box: tuple[int, int, int, int] | None, resolution: int,
+                path: Path) -> Frame:
+    """The model's frame on the photo: `box` (None: the largest centred square)."""
+    from igan_app.engine.frame import Frame
+
+    if box is None:
+        return Frame.centre(photo.shape[:2], resolution)
+    try:
+        return Frame(photo.shape[:2], box, resolution)
+    except ValueError as err:
+        raise CommandError(f"{path}: {err}") from None
+
+
+# --- training options -----------------------------------------------------------------------
+
+def training_options(parser: argparse.ArgumentParser, *, steps: int, batch: int,
+                     run: str) -> None:
+    """What every `igan train` command takes: length, batch, seed, data, run folder, samples."""
+    parser.add_argument("--steps", type=positive, default=steps, help=f"default {steps}")
+    parser.add_argument("--batch", type=positive, default=batch, help=f"default {batch}")
+    parser.add_argument("--seed", type=int, default=0, help="default 0")
+    parser.add_argument("--data", type=Path, default=None,
+                        help="a folder of images to train on instead of the world")
+    parser.add_argument("--scenes", type=positive, default=50000,
+                        help="world scenes to train on (default 50000)")
+    parser.add_argument("--run", type=Path, default=Path(run),
+                        help=f"folder for the resumable state and sample grids (default {run})")
+    parser.add_argument("--resume", action="store_true", help="continue the run in --run")
+    parser.add_argument("--sample-every", type=positive, default=500,
+                        help="write a sample grid every N steps (default 500)")
+
+
+__all__ = [
+    "CommandError", "at_least_two", "check_output_image", "check_photo_size", "command_group",
+    "command_line",
+    "feature_choice", "feature_options", "feature_words", "follow", "load_features",
+    "non_negative", "option_words", "photo_frame", "positive", "progress", "projection_config",
+    "projection_options", "projection_words", "read_photo", "region", "scene_size", "show_help",
+    "training_options", "transfer_options",
+]

@@ -1,22 +1,52 @@
-"""`igan project`, `igan edit`, `igan morph` and `igan demo`: the editing journeys, headless."""
+"""`igan project` and `igan edit`: the editing journey, headless.
+
+Each handler turns its options into a job, a frozen config of what to do, and runs it through
+`igan_app.journeys.edit`, the code the GUI's editor runs; `igan demo` runs the same jobs.
+"""
 
 from __future__ import annotations
 
 import argparse
 import time
+from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from igan_app.cli.common import (
     CommandError,
+    at_least_two,
     check_output_image,
-    feature_options,
-    load_features,
-    load_manifold,
+    check_photo_size,
+    command_line,
+    feature_choice,
+    option_words,
+    photo_frame,
     positive,
     progress,
+    projection_config,
+    projection_options,
+    projection_words,
+    read_photo,
+    transfer_options,
+)
+from igan_app.journeys.models import (
+    DEFAULT_FEATURES,
+    DEFAULT_MANIFOLD,
+    FeatureChoice,
+    ModelCache,
+    Progress,
 )
 
-DEFAULT_MODEL = "landscape64"
+if TYPE_CHECKING:
+    import numpy as np
+
+    from igan_app.engine.editing import EditConfig
+    from igan_app.engine.frame import Frame
+    from igan_app.engine.projection import ProjectionConfig
+    from igan_app.engine.strokes import StrokeSet
+    from igan_app.journeys.edit import Projected
+
+Box = tuple[int, int, int, int]
 
 
 def add_commands(commands: argparse._SubParsersAction) -> None:
@@ -24,7 +54,7 @@ def add_commands(commands: argparse._SubParsersAction) -> None:
     project.add_argument("photo", type=Path, help="the photo (.jpg, .png, …)")
     project.add_argument("--out", type=Path, required=True,
                          help="the reconstruction at the model's resolution (.png or .jpg)")
-    _projection_options(project)
+    projection_options(project)
     project.add_argument("--compare", type=Path, default=None,
                          help="also write the photo's frame beside its reconstruction, 4× size")
     project.set_defaults(handler=_project)
@@ -44,8 +74,8 @@ def add_commands(commands: argparse._SubParsersAction) -> None:
     edit.add_argument("--frames", type=Path, default=None,
                       help="also write the generated frames from the photo's latent to the "
                       "chosen candidate as PNGs into this folder")
-    edit.add_argument("--mode", default="both", choices=("color", "motion", "both"),
-                      help="what the transfer carries onto the photo (default both)")
+    transfer_options(edit, carried="transfer carries onto the photo",
+                     path="latent path from the photo to the candidate")
     edit.add_argument("--spread", type=float, default=None,
                       help="how far beyond the region the change reaches, as a fraction of the "
                       "region's side, fading out (default 1; 0 keeps it inside the region)")
@@ -55,8 +85,6 @@ def add_commands(commands: argparse._SubParsersAction) -> None:
     edit.add_argument("--realism", type=float, default=0.0,
                       help="weight of the discriminator's realism term (default 0: off, as in "
                       "iGAN)")
-    edit.add_argument("--path", default="linear", choices=("linear", "slerp"),
-                      help="latent path from the photo to the candidate (default linear)")
     edit.add_argument("--edit-starts", type=positive, default=16,
                       help="latents optimized against the strokes (default 16)")
     edit.add_argument("--keep", type=positive, default=8, help="candidates kept (default 8)")
@@ -64,263 +92,241 @@ def add_commands(commands: argparse._SubParsersAction) -> None:
                       help="Adam iterations of the edit (default 40)")
     edit.add_argument("--pick", type=positive, default=1,
                       help="which candidate to carry onto the photo, 1 = best (default 1)")
-    edit.add_argument("--transfer-frames", type=_at_least_two, default=8,
+    edit.add_argument("--transfer-frames", type=at_least_two, default=8,
                       help="generated frames the flow follows (default 8)")
     edit.add_argument("--seed", type=int, default=0, help="seed of the edit's starts (default 0)")
-    _projection_options(edit)
+    projection_options(edit)
     edit.set_defaults(handler=_edit)
 
-    morph = commands.add_parser("morph", help="morph one photo into another through the manifold")
-    morph.add_argument("photo_a", type=Path, help="the first photo")
-    morph.add_argument("photo_b", type=Path, help="the last photo")
-    morph.add_argument("--frames", type=_at_least_two, default=16,
-                       help="frames from A to B, both included (default 16)")
-    morph.add_argument("--out", type=Path, required=True,
-                       help="morph.gif, morph.mp4, or a folder for PNG frames")
-    morph.add_argument("--size", type=positive, default=512, help="frame side in pixels "
-                       "(default 512)")
-    morph.add_argument("--fps", type=float, default=10.0, help="frames per second (default 10)")
-    morph.add_argument("--mode", default="both", choices=("color", "motion", "both"),
-                       help="what the flow carries onto the photos (default both)")
-    morph.add_argument("--path", default="linear", choices=("linear", "slerp"),
-                       help="latent path (default linear)")
-    _projection_options(morph, region=False)
-    morph.set_defaults(handler=_morph)
+
+# --- the jobs -------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class ProjectJob:
+    """`igan project`: project the frame of `photo` (`region`, a (left, top, right, bottom) box
+    in photo pixels; None: the largest centred square) onto manifold `model` and write the
+    reconstruction to `out`, and with `compare` the frame beside it at 4×."""
+
+    photo: Path
+    out: Path
+    projection: ProjectionConfig
+    compare: Path | None = None
+    region: Box | None = None
+    model: str = DEFAULT_MANIFOLD
+    features: FeatureChoice = DEFAULT_FEATURES
+
+    def command(self) -> str:
+        """The equivalent `igan project …` command."""
+        return command_line(
+            "project", self.photo, "--out", self.out,
+            *option_words((("--compare", self.compare, None), ("--region", self.region, None))),
+            *projection_words(self.model, self.projection, self.features))
 
 
-def _at_least_two(text: str) -> int:
-    value = positive(text)
-    if value < 2:
-        raise argparse.ArgumentTypeError(f"must be at least 2, got {text}")
-    return value
+@dataclass(frozen=True)
+class EditJob:
+    """`igan edit`: project `photo` as ProjectJob does, edit it with the strokes of a `strokes`
+    file (or of a `color_layer` and optional `sketch_layer`), carry candidate number `pick`
+    (1 = best) onto the photo along `transfer_frames` generated pictures and write it to `out`.
+    candidates: a grid of the reconstruction and the candidates; frames: a folder for the
+    generated frames. mode, path, spread, keep_weight: see `journeys.edit` (None: defaults)."""
+
+    photo: Path
+    out: Path
+    projection: ProjectionConfig
+    edit: EditConfig
+    strokes: Path | None = None
+    color_layer: Path | None = None
+    sketch_layer: Path | None = None
+    candidates: Path | None = None
+    frames: Path | None = None
+    mode: str = "both"
+    spread: float | None = None
+    keep_weight: float | None = None
+    path: str = "linear"
+    pick: int = 1
+    transfer_frames: int = 8
+    region: Box | None = None
+    model: str = DEFAULT_MANIFOLD
+    features: FeatureChoice = DEFAULT_FEATURES
+
+    @property
+    def strokes_file(self) -> Path:
+        """The file the strokes come from, for messages."""
+        return self.strokes if self.strokes is not None else self.color_layer  # type: ignore
+
+    def command(self) -> str:
+        """The equivalent `igan edit …` command."""
+        from igan_app.engine.editing import EditConfig
+
+        default = EditConfig()
+        return command_line(
+            "edit", self.photo,
+            *option_words((("--strokes", self.strokes, None),
+                           ("--color-layer", self.color_layer, None),
+                           ("--sketch-layer", self.sketch_layer, None))),
+            "--out", self.out,
+            *option_words((("--candidates", self.candidates, None),
+                           ("--frames", self.frames, None), ("--mode", self.mode, "both"),
+                           ("--spread", self.spread, None),
+                           ("--keep-weight", self.keep_weight, None),
+                           ("--realism", self.edit.realism, default.realism),
+                           ("--path", self.path, "linear"),
+                           ("--edit-starts", self.edit.starts, default.starts),
+                           ("--keep", self.edit.keep, default.keep),
+                           ("--iterations", self.edit.iterations, default.iterations),
+                           ("--pick", self.pick, 1),
+                           ("--transfer-frames", self.transfer_frames, 8),
+                           ("--seed", self.edit.seed, default.seed),
+                           ("--region", self.region, None))),
+            *projection_words(self.model, self.projection, self.features))
 
 
-def _projection_options(parser: argparse.ArgumentParser, *, region: bool = True) -> None:
-    parser.add_argument("--model", default=DEFAULT_MODEL,
-                        help=f"manifold name or folder (default {DEFAULT_MODEL})")
-    parser.add_argument("--method", default="hybrid", choices=("encoder", "optimize", "hybrid"),
-                        help="projection method (default hybrid: encoder, then Adam)")
-    parser.add_argument("--steps", type=positive, default=None,
-                        help="Adam steps of the projection (default 30)")
-    parser.add_argument("--starts", type=positive, default=1,
-                        help="latents optimized together, best kept (default 1; more suit a GPU)")
-    if region:
-        parser.add_argument("--region", type=_region, default=None,
-                            help="LEFT,TOP,RIGHT,BOTTOM: the photo box given to the model, in "
-                            "photo pixels (default: the largest centred square)")
-    feature_options(parser)
+def project_job(args: argparse.Namespace) -> ProjectJob:
+    """The job the options of `igan project` ask for."""
+    return ProjectJob(args.photo, args.out, projection_config(args), compare=args.compare,
+                      region=args.region, model=args.model, features=feature_choice(args))
 
 
-def _region(text: str) -> tuple[int, int, int, int]:
-    parts = text.split(",")
-    try:
-        values = tuple(int(p) for p in parts)
-    except ValueError:
-        values = ()
-    if len(values) != 4:
-        raise argparse.ArgumentTypeError(f"region must be LEFT,TOP,RIGHT,BOTTOM, got {text!r}")
-    return values  # type: ignore[return-value]
+def edit_job(args: argparse.Namespace) -> EditJob:
+    """The job the options of `igan edit` ask for."""
+    from igan_app.engine.editing import EditConfig
 
-
-def _read_photo(path: Path, resolution: int | None):
-    """The photo as RGB uint8; refused when smaller than the model's frame (None: not checked
-    yet, see `_check_photo_size`)."""
-    from igan_app import imaging
-
-    photo = imaging.read_image(path)
-    if resolution is not None:
-        _check_photo_size(photo, path, resolution)
-    return photo
-
-
-def _check_photo_size(photo, path: Path, resolution: int) -> None:
-    from igan_app.engine.frame import check_fits
-
-    try:
-        check_fits(photo.shape[:2], resolution)
-    except ValueError as err:
-        raise CommandError(f"{path}: {err}") from None
-
-
-def _frame(photo, region, resolution: int, path: Path):
-    from igan_app.engine.frame import Frame
-
-    if region is None:
-        return Frame.centre(photo.shape[:2], resolution)
-    try:
-        return Frame(photo.shape[:2], region, resolution)
-    except ValueError as err:
-        raise CommandError(f"{path}: {err}") from None
-
-
-def project_photo(args: argparse.Namespace, photo, frame, manifold, features, device):
-    """Run the projection the options ask for with a progress bar; the last ProjectionStep."""
-    from igan_app import imaging
-    from igan_app.engine.projection import ProjectionConfig, project
-
-    settings = {"method": args.method, "starts": args.starts}
-    if args.steps is not None:
-        settings["steps"] = args.steps
-    config = ProjectionConfig(**settings)
-    target = imaging.to_tensor(frame.crop(photo), device)
-    total = 0 if config.method == "encoder" else config.steps
-    result = None
-    for result in progress(project(manifold, target, config, features.model), "projecting",
-                           total + 1, unit="step"):
-        pass
-    return result
+    config = EditConfig(starts=args.edit_starts, keep=min(args.keep, args.edit_starts),
+                        iterations=args.iterations, seed=args.seed, realism=args.realism)
+    return EditJob(args.photo, args.out, projection_config(args), config, strokes=args.strokes,
+                   color_layer=args.color_layer, sketch_layer=args.sketch_layer,
+                   candidates=args.candidates, frames=args.frames, mode=args.mode,
+                   spread=args.spread, keep_weight=args.keep_weight, path=args.path,
+                   pick=args.pick, transfer_frames=args.transfer_frames, region=args.region,
+                   model=args.model, features=feature_choice(args))
 
 
 def _project(args: argparse.Namespace) -> int:
-    import numpy as np
-
-    from igan_app import imaging
-    from igan_app.device import describe, pick_device
-    from igan_app.engine.losses import psnr
-
-    check_output_image(args.out)
-    if args.compare is not None:
-        check_output_image(args.compare)
-    started = time.perf_counter()
-    device = pick_device(args.device)
-    manifold = load_manifold(args.model, device).model
-    features = load_features(args, device, quiet=True)
-    photo = _read_photo(args.photo, manifold.resolution)
-    frame = _frame(photo, args.region, manifold.resolution, args.photo)
-    result = project_photo(args, photo, frame, manifold, features, device)
-    recon = imaging.to_uint8(result.image[0])
-    imaging.write_image(args.out, recon)
-    crop = frame.crop(photo)
-    if args.compare is not None:
-        pair = np.concatenate([crop, recon], 1).repeat(4, 0).repeat(4, 1)
-        imaging.write_image(args.compare, pair)
-    quality = psnr(result.image.cpu(), imaging.to_tensor(crop)).item()
-    print(f"projected {args.photo.name} ({args.method}, {result.step} steps) in "
-          f"{time.perf_counter() - started:.2f} s on {describe(device)}, "
-          f"{features.describe()}: loss {result.loss:.4f}, PSNR {quality:.1f} dB → {args.out}")
+    run_project(project_job(args), args.device)
     return 0
 
 
-def _read_strokes(args: argparse.Namespace, photo_size):
+def _edit(args: argparse.Namespace) -> int:
+    run_edit(edit_job(args), args.device)
+    return 0
+
+
+# --- running them ---------------------------------------------------------------------------
+
+def projected(cache: ModelCache, job: ProjectJob | EditJob, device: str | None,
+              photo: np.ndarray, frame: Frame) -> Projected:
+    """Run the projection `job` asks for under a progress bar; its last step."""
+    from igan_app.journeys.edit import projection
+    from igan_app.journeys.morph import projection_steps
+
+    steps = projection(cache, job.model, device, photo, frame, job.projection, job.features)
+    last = None
+    for last in progress(steps, "projecting", projection_steps(job.projection), unit="step"):
+        pass
+    if last is None:
+        raise RuntimeError(f"the projection of {job.photo} yielded no result")
+    return last
+
+
+def run_project(job: ProjectJob, device: str | None, cache: ModelCache | None = None) -> None:
+    """Do what `job` asks on `device` (None: auto), printing a summary line."""
+    import numpy as np
+
+    from igan_app import imaging
+    from igan_app.device import describe
+
+    check_output_image(job.out)
+    check_output_image(job.compare)
+    started = time.perf_counter()
+    cache = cache or ModelCache()
+    models = cache.manifold(job.model, device, job.features)
+    photo = read_photo(job.photo, models.resolution)
+    frame = photo_frame(photo, job.region, models.resolution, job.photo)
+    result = projected(cache, job, device, photo, frame)
+    imaging.write_image(job.out, result.image)
+    if job.compare is not None:
+        pair = np.concatenate([frame.crop(photo), result.image], 1).repeat(4, 0).repeat(4, 1)
+        imaging.write_image(job.compare, pair)
+    print(f"projected {job.photo.name} ({job.projection.method}, {result.step} steps) in "
+          f"{time.perf_counter() - started:.2f} s on {describe(models.device)}, "
+          f"{models.features.describe()}: loss {result.loss:.4f}, PSNR {result.psnr:.1f} dB → "
+          f"{job.out}")
+
+
+def _read_strokes(job: EditJob, photo_size: tuple[int, int]) -> StrokeSet:
     from igan_app.engine.layers import from_layers
     from igan_app.engine.strokes import StrokesError, StrokeSet
 
     try:
-        if args.strokes is not None:
-            strokes = StrokeSet.from_json(args.strokes)
-            source = args.strokes
+        if job.strokes is not None:
+            strokes = StrokeSet.from_json(job.strokes)
         else:
-            strokes = from_layers(args.color_layer, args.sketch_layer, photo_size)
-            source = args.color_layer
+            strokes = from_layers(job.color_layer, job.sketch_layer, photo_size)
     except StrokesError as err:
         raise CommandError(str(err)) from None
     if tuple(strokes.photo_size) != tuple(photo_size):
-        raise CommandError(f"{source}: the strokes were drawn on a {strokes.photo_size[1]}×"
-                           f"{strokes.photo_size[0]} photo, {args.photo.name} is "
-                           f"{photo_size[1]}×{photo_size[0]}")
+        raise CommandError(f"{job.strokes_file}: the strokes were drawn on a "
+                           f"{strokes.photo_size[1]}×{strokes.photo_size[0]} photo, "
+                           f"{job.photo.name} is {photo_size[1]}×{photo_size[0]}")
     if strokes.is_empty:
-        raise CommandError(f"{source}: no strokes to edit with")
+        raise CommandError(f"{job.strokes_file}: no strokes to edit with")
     return strokes
 
 
-def _edit(args: argparse.Namespace) -> int:
-    check_output_image(args.out)
-    if args.candidates is not None:
-        check_output_image(args.candidates)
-    if args.sketch_layer is not None and args.color_layer is None:
+def run_edit(job: EditJob, device: str | None, cache: ModelCache | None = None) -> None:
+    """Do what `job` asks on `device` (None: auto), printing a summary line."""
+    check_output_image(job.out)
+    check_output_image(job.candidates)
+    if job.sketch_layer is not None and job.color_layer is None:
         raise CommandError("--sketch-layer goes with --color-layer (or use --strokes)")
     started = time.perf_counter()
     # The inputs are read before the model loads, so that their mistakes are reported at once.
-    photo = _read_photo(args.photo, None)
-    strokes = _read_strokes(args, photo.shape[:2])
+    photo = read_photo(job.photo)
+    strokes = _read_strokes(job, photo.shape[:2])
 
     import numpy as np
 
     from igan_app import imaging
-    from igan_app.device import describe, pick_device
-    from igan_app.engine.constraints import Constraints
-    from igan_app.engine.editing import EditConfig, edit
-    from igan_app.engine.interpolation import interpolate, render_path
-    from igan_app.engine.rasterize import rasterize
-    from igan_app.engine.transfer import transfer
+    from igan_app.device import describe
+    from igan_app.journeys.edit import apply_edit, editing
 
-    device = pick_device(args.device)
-    manifold = load_manifold(args.model, device).model
-    _check_photo_size(photo, args.photo, manifold.resolution)
-    frame = _frame(photo, args.region, manifold.resolution, args.photo)
-    features = load_features(args, device, quiet=True)
-    projection = project_photo(args, photo, frame, manifold, features, device)
-    recon = imaging.to_uint8(projection.image[0])
-    targets = rasterize(strokes, frame, current=recon)
-    if targets.is_empty:
-        raise CommandError(f"{args.strokes or args.color_layer}: every stroke lies outside the "
-                           f"region the model sees {frame.box}")
-    keep = {} if args.keep_weight is None else {"keep_weight": args.keep_weight}
-    constraints = Constraints(targets, device, keep=recon, **keep)
-    config = EditConfig(starts=args.edit_starts, keep=min(args.keep, args.edit_starts),
-                        iterations=args.iterations, seed=args.seed, realism=args.realism)
+    cache = cache or ModelCache()
+    models = cache.manifold(job.model, device, job.features)
+    check_photo_size(photo, job.photo, models.resolution)
+    frame = photo_frame(photo, job.region, models.resolution, job.photo)
+    start = projected(cache, job, device, photo, frame)
     step = None
-    for step in progress(edit(manifold, projection.latent, constraints.cost, config), "editing",
-                         config.iterations, unit="it"):
+    for step in progress(editing(cache, job.model, device, strokes, frame, start.latent,
+                                 start.image, job.edit, keep_weight=job.keep_weight),
+                         "editing", job.edit.iterations, unit="it"):
         pass
-    if args.pick > len(step.costs):
-        raise CommandError(f"--pick {args.pick}: only {len(step.costs)} candidates were kept")
-    chosen = step.candidates[args.pick - 1:args.pick]
-    path = interpolate(projection.latent, chosen, args.transfer_frames, args.path)
-    generated = [imaging.to_uint8(x) for x in render_path(manifold, path).cpu()]
+    if step is None:  # the journey edits nothing when no stroke reaches the frame
+        raise CommandError(f"{job.strokes_file}: every stroke lies outside the region the "
+                           f"model sees {frame.box}")
+    if job.pick > len(step.costs):
+        raise CommandError(f"--pick {job.pick}: only {len(step.costs)} candidates were kept")
     moved = time.perf_counter()
-    spread = {} if args.spread is None else {"spread": args.spread}
-    edited = transfer(photo, frame.box, generated, args.mode, **spread)
-    transfer_seconds = time.perf_counter() - moved
-    imaging.write_image(args.out, edited)
-    if args.candidates is not None:
-        tiles = [recon] + [imaging.to_uint8(x) for x in step.images.cpu()]
-        imaging.write_image(args.candidates,
+    for result in apply_edit(cache, job.model, device, photo, frame, start.latent,
+                             step.latents[job.pick - 1], t=1.0, frames=job.transfer_frames,
+                             mode=job.mode, path=job.path, spread=job.spread):
+        if isinstance(result, Progress):
+            moved = time.perf_counter()  # after the last Progress comes the transfer alone
+        else:
+            applied, transfer_seconds = result, time.perf_counter() - moved
+    imaging.write_image(job.out, applied.photo)
+    if job.candidates is not None:
+        tiles = [start.image, *step.images]
+        imaging.write_image(job.candidates,
                             imaging.tile([np.kron(t, np.ones((4, 4, 1), np.uint8)) for t in tiles],
                                          min(len(tiles), 5)))
-    if args.frames is not None:
-        imaging.write_animation(args.frames, generated)
-    print(f"edited {args.photo.name}: {len(strokes.items)} strokes, {config.starts} starts, "
+    if job.frames is not None:
+        imaging.write_animation(job.frames, list(applied.frames))
+    print(f"edited {job.photo.name}: {len(strokes.items)} strokes, {job.edit.starts} starts, "
           f"{len(step.costs)} candidates (best cost {step.costs[0]:.4f}, {step.ms:.0f} ms/step); "
-          f"transfer ({args.mode}) {transfer_seconds:.2f} s; {time.perf_counter() - started:.1f} s "
-          f"in all on {describe(device)}, {features.describe()} → {args.out}")
-    return 0
+          f"transfer ({job.mode}) {transfer_seconds:.2f} s; {time.perf_counter() - started:.1f} s "
+          f"in all on {describe(models.device)}, {models.features.describe()} → {job.out}")
 
 
-def _check_animation_output(path: Path) -> None:
-    if path.suffix and path.suffix.lower() not in (".gif", ".mp4"):
-        raise CommandError(f"{path}: the morph goes to a .gif, an .mp4 or a folder (no suffix)")
-
-
-def _morph(args: argparse.Namespace) -> int:
-    from igan_app import imaging
-    from igan_app.device import describe, pick_device
-    from igan_app.engine.interpolation import interpolate, render_path
-    from igan_app.engine.morph import morph
-
-    _check_animation_output(args.out)
-    started = time.perf_counter()
-    device = pick_device(args.device)
-    manifold = load_manifold(args.model, device).model
-    features = load_features(args, device, quiet=True)
-    regions, latents = [], []
-    for path in (args.photo_a, args.photo_b):
-        photo = _read_photo(path, manifold.resolution)
-        frame = _frame(photo, None, manifold.resolution, path)
-        latents.append(project_photo(args, photo, frame, manifold, features, device).latent)
-        left, top, right, bottom = frame.box
-        regions.append(photo[top:bottom, left:right])
-    path = interpolate(latents[0], latents[1], args.frames, args.path)
-    generated = [imaging.to_uint8(x) for x in render_path(manifold, path).cpu()]
-    frames = [f.image for f in progress(morph(*regions, generated, size=args.size,
-                                              mode=args.mode), "morphing", args.frames,
-                                        unit="frame")]
-    written = imaging.write_animation(args.out, frames, fps=args.fps)
-    where = args.out if len(written) == 1 else f"{args.out}/ ({len(written)} PNG frames)"
-    print(f"morphed {args.photo_a.name} → {args.photo_b.name}, {args.frames} frames at "
-          f"{args.size}² in {time.perf_counter() - started:.1f} s on {describe(device)}, "
-          f"{features.describe()} → {where}")
-    return 0
-
-
-__all__ = ["add_commands", "project_photo"]
+__all__ = ["EditJob", "ProjectJob", "add_commands", "edit_job", "project_job", "projected",
+           "run_edit", "run_project"]

@@ -1,4 +1,5 @@
-"""`igan paint`: a label map, an edge sketch or a photo → a picture, headless."""
+"""`igan paint`: a label map, an edge sketch or a photo → a picture, headless, through
+`journeys.paint.paint_picture` as every pane of the GUI's paint view."""
 
 from __future__ import annotations
 
@@ -37,19 +38,15 @@ def add_commands(commands: argparse._SubParsersAction) -> None:
 
 
 def _paint(args: argparse.Namespace) -> int:
-    import time
-
     from igan_app import imaging
-    from igan_app.device import pick_device
     from igan_app.engine.edges import edge_map
-    from igan_app.engine.paint import PAINT_KINDS, Painter, PaintError
+    from igan_app.engine.paint import PaintError
+    from igan_app.journeys.models import ModelCache
+    from igan_app.journeys.paint import paint_picture
     from igan_app.world.palette import load_labels
-    from igan_app.zoo.registry import load_model
 
     check_output_image(args.out)
-    device = pick_device(args.device)
-    loaded = load_model(args.model, device=device, expected_kind=PAINT_KINDS)
-    painter = Painter.from_checkpoint(loaded, args.model)
+    painter = ModelCache().painter(args.model, args.device)
     if args.style is not None and not painter.has_style:
         raise CommandError(f"{painter.name} takes no style picture (only SPADE models with a "
                            "style encoder do); use --seed")
@@ -65,15 +62,16 @@ def _paint(args: argparse.Namespace) -> int:
         if args.edges_of:
             source = edge_map(source)
     style = imaging.read_image(args.style) if args.style is not None else None
-    started = time.perf_counter()
     try:
-        picture = painter.render(source, seed=args.seed, style=style,
-                                 deterministic=args.deterministic, size=args.size,
-                                 ids_given=args.ids)
+        painted = paint_picture(painter, source, seed=args.seed, style=style,
+                                deterministic=args.deterministic, size=args.size,
+                                ids_given=args.ids)
     except PaintError as err:
         raise CommandError(f"{args.input}: {err}") from None
-    seconds = time.perf_counter() - started
-    imaging.write_image(args.out, picture)
-    h, w = picture.shape[:2]
-    print(f"wrote {args.out} ({w}×{h}, {painter.name}, {1000 * seconds:.0f} ms)")
+    imaging.write_image(args.out, painted.image)
+    h, w = painted.image.shape[:2]
+    print(f"wrote {args.out} ({w}×{h}, {painter.name}, {painted.ms:.0f} ms)")
     return 0
+
+
+__all__ = ["add_commands"]

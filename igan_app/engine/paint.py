@@ -18,7 +18,7 @@ import torch
 from torch import nn
 
 from igan_app import imaging
-from igan_app.world.palettes import Palette, get_palette
+from igan_app.world.dataset_palettes import Palette, get_palette
 from igan_app.zoo.checkpoint import LoadedModel
 from igan_app.zoo.pix2pix import has_variation, set_variation
 from igan_app.zoo.registry import PAINT_KINDS

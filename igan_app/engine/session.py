@@ -13,27 +13,24 @@ A session file ("igan-session/1", suffix `SESSION_SUFFIX`) is a zip holding
 
 from __future__ import annotations
 
-import contextlib
 import io
 import json
 import math
 import os
-import secrets
 import zipfile
 import zlib
-from collections.abc import Callable
 from dataclasses import dataclass
 from numbers import Integral, Real
-from pathlib import Path
 from typing import IO
 
 import numpy as np
-from PIL import Image
 
 import igan_app
+from igan_app.engine import strict_json
 from igan_app.engine.frame import check_box
 from igan_app.engine.strokes import StrokesError, StrokeSet
-from igan_app.imaging import ImageError, PathLike, decode_rgba
+from igan_app.files import write_atomic
+from igan_app.imaging import ImageError, PathLike, decode_rgba, encode_png
 from igan_app.messages import describe_value, one_line
 
 SESSION_FORMAT = "igan-session/1"
@@ -187,9 +184,9 @@ def save_session(path: PathLike, session: EditorSession) -> None:
     if not isinstance(session, EditorSession):
         raise TypeError(f"save_session needs an EditorSession, got {type(session).__name__}")
     members = {"session.json": (_session_json(session).encode("utf-8"), zipfile.ZIP_DEFLATED),
-               "photo.png": (_png_bytes(session.photo), zipfile.ZIP_STORED)}
+               "photo.png": (encode_png(session.photo), zipfile.ZIP_STORED)}
     if session.original is not None:
-        members["original.png"] = (_png_bytes(session.original), zipfile.ZIP_STORED)
+        members["original.png"] = (encode_png(session.original), zipfile.ZIP_STORED)
     members["strokes.json"] = (session.strokes.to_json().encode("utf-8"), zipfile.ZIP_DEFLATED)
     members["latents.npz"] = (_npz_bytes(session), zipfile.ZIP_DEFLATED)
 
@@ -198,7 +195,7 @@ def save_session(path: PathLike, session: EditorSession) -> None:
             for name, (data, compression) in members.items():
                 archive.writestr(name, data, compress_type=compression)
 
-    _write_atomic(Path(path), write)
+    write_atomic(path, write)
 
 
 def _session_json(session: EditorSession) -> str:
@@ -212,36 +209,11 @@ def _session_json(session: EditorSession) -> str:
     return json.dumps(data, indent=2) + "\n"
 
 
-def _png_bytes(image: np.ndarray) -> bytes:
-    buffer = io.BytesIO()
-    Image.fromarray(np.ascontiguousarray(image), "RGB").save(buffer, format="PNG")
-    return buffer.getvalue()
-
-
 def _npz_bytes(session: EditorSession) -> bytes:
     arrays = {name: getattr(session, name) for name in _LATENTS}
     buffer = io.BytesIO()
     np.savez(buffer, **{name: a for name, a in arrays.items() if a is not None})
     return buffer.getvalue()
-
-
-def _write_atomic(target: Path, save: Callable[[IO[bytes]], None]) -> None:
-    """Write through `save` into a temporary sibling, then rename it onto `target`."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    # Created with mode 0666 so the umask applies as for a plain open(); ".tmp" keeps folder
-    # scans from picking up a half-written file.
-    tmp = target.parent / f".{target.name}.{secrets.token_hex(4)}.tmp"
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            save(f)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, target)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
 
 
 # ---------------------------------------------------------------------------------------------
@@ -307,12 +279,11 @@ _META_TYPES = {"model": (str,), "box": (list,), "photo_path": (str, type(None)),
 
 def _read_meta(data: bytes) -> dict:
     try:
-        meta = json.loads(data.decode("utf-8"), parse_constant=_reject_constant)
+        meta = strict_json.loads(data.decode("utf-8"))
     except UnicodeDecodeError:
         raise SessionError("damaged session: session.json is not UTF-8 text") from None
-    except json.JSONDecodeError as exc:
-        raise SessionError(f"damaged session: session.json is not valid JSON: {exc.msg} at "
-                           f"line {exc.lineno}, column {exc.colno}") from None
+    except strict_json.JSONTextError as exc:
+        raise SessionError(f"damaged session: session.json is {exc}") from None
     if not isinstance(meta, dict):
         raise SessionError(f"damaged session: session.json must hold a JSON object, got "
                            f"{type(meta).__name__}")
@@ -329,12 +300,6 @@ def _read_meta(data: bytes) -> dict:
             raise SessionError(f"damaged session: session.json: \"{key}\" has the wrong type: "
                                f"{value!r}")
     return meta
-
-
-def _reject_constant(word: str) -> None:
-    # Python's json reads NaN and Infinity, which are not JSON; a session never holds them.
-    raise SessionError(f"damaged session: session.json is not valid JSON: {word} is not a "
-                       "number JSON allows")
 
 
 def _read_png(data: bytes, name: str) -> np.ndarray:

@@ -1,8 +1,9 @@
 """The strokes file, "igan-strokes/1" (documented in the README, "Strokes files"): JSON to and
-from a `StrokeSet`, which offers this module as `to_json`, `from_json` and `save`.
+from a photo size and its items, which `strokes.StrokeSet` offers as `to_json`, `from_json` and
+`save`.
 
 Reading validates every field and raises one `StrokesError` whose message names the file, the
-item and the problem. Layers are held as base64 PNGs (see `layers.layer_png`).
+item and the problem. Layers are held as base64 PNGs (see `layer_rules.layer_png`).
 """
 
 from __future__ import annotations
@@ -13,8 +14,17 @@ import json
 import os
 from collections.abc import Sequence
 
-from igan_app.engine.layers import layer_from_png, layer_png
-from igan_app.engine.strokes import Item, Stroke, StrokesError, StrokeSet, Warp, item_kind
+from igan_app.engine import strict_json
+from igan_app.engine.layer_rules import layer_from_png, layer_png
+from igan_app.engine.stroke_items import (
+    Item,
+    Stroke,
+    StrokesError,
+    Warp,
+    check_items,
+    check_photo_size,
+    item_kind,
+)
 
 FORMAT = "igan-strokes/1"
 # Every kind an item of the file can have, in the order the docs list them.
@@ -26,19 +36,21 @@ _KEYS = {**_STROKE_KEYS, "warp": ("source", "size", "destination"),
          "color_layer": ("png",), "sketch_layer": ("png",)}
 
 
-def to_json(strokes: StrokeSet) -> str:
-    """The "igan-strokes/1" text: one item per line, so that files diff well."""
-    height, width = strokes.photo_size
-    lines = [json.dumps(_item_to_dict(item), separators=(", ", ": ")) for item in strokes.items]
+def to_json(photo_size: tuple[int, int], items: Sequence[Item]) -> str:
+    """The "igan-strokes/1" text of `items` on a photo of `photo_size` (height, width): one item
+    per line, so that files diff well."""
+    height, width = photo_size
+    lines = [json.dumps(_item_to_dict(item), separators=(", ", ": ")) for item in items]
     body = ",\n    ".join(lines)
     items = f"[\n    {body}\n  ]" if lines else "[]"
     return (f'{{\n  "format": "{FORMAT}",\n  "photo_size": {{"width": {width}, '
             f'"height": {height}}},\n  "items": {items}\n}}\n')
 
 
-def from_json(source: str | os.PathLike[str]) -> StrokeSet:
-    """Parse a strokes file: a path, or a `str` holding the JSON text itself (recognised by its
-    first non-blank character, "{" or "["). Validates every field; raises StrokesError."""
+def from_json(source: str | os.PathLike[str]) -> tuple[tuple[int, int], tuple[Item, ...]]:
+    """Parse a strokes file into (photo_size, items): a path, or a `str` holding the JSON text
+    itself (recognised by its first non-blank character, "{" or "["). Validates every field, and
+    every item against the photo size; raises StrokesError."""
     if isinstance(source, str) and source.lstrip().startswith(("{", "[")):
         return _parse(source, "<strokes>")
     path = os.fspath(source)
@@ -69,26 +81,14 @@ def _item_to_dict(item: Item) -> dict:
     return {"kind": item_kind(item), "png": base64.b64encode(layer_png(item)).decode("ascii")}
 
 
-def _parse(text: str, name: str) -> StrokeSet:
+def _parse(text: str, name: str) -> tuple[tuple[int, int], tuple[Item, ...]]:
     try:
-        data = json.loads(text, parse_constant=_reject_constant)
-    except json.JSONDecodeError as exc:
-        raise StrokesError(f"{name}: not valid JSON: {exc.msg} at line {exc.lineno}, "
-                           f"column {exc.colno}") from None
-    except StrokesError as exc:
-        raise StrokesError(f"{name}: {exc}") from None
-    try:
-        return _from_dict(data)
-    except StrokesError as exc:
+        return _from_dict(strict_json.loads(text))
+    except (strict_json.JSONTextError, StrokesError) as exc:
         raise StrokesError(f"{name}: {exc}") from None
 
 
-def _reject_constant(word: str) -> None:
-    # Python's json reads NaN and Infinity, which are not JSON and not coordinates.
-    raise StrokesError(f"{word} is not a number JSON allows")
-
-
-def _from_dict(data: object) -> StrokeSet:
+def _from_dict(data: object) -> tuple[tuple[int, int], tuple[Item, ...]]:
     if not isinstance(data, dict):
         raise StrokesError(f"expected a JSON object with \"format\", \"photo_size\" and "
                            f"\"items\", got {type(data).__name__}")
@@ -103,13 +103,13 @@ def _from_dict(data: object) -> StrokeSet:
     items = data["items"]
     if not isinstance(items, list):
         raise StrokesError(f"items must be a list, got {type(items).__name__}")
-    photo_size = (size["height"], size["width"])
     try:
-        StrokeSet(photo_size)  # the size first, so that a bad one is not blamed on an item
+        # The size first, so that a bad one is not blamed on an item.
+        photo_size = check_photo_size((size["height"], size["width"]))
     except StrokesError:
         raise StrokesError(f"photo_size must hold two positive integers, got {size!r}") from None
     parsed = [_item_from_dict(item, index, photo_size) for index, item in enumerate(items)]
-    return StrokeSet(photo_size, tuple(parsed))
+    return photo_size, check_items(parsed, photo_size)
 
 
 def _check_keys(data: dict, required: Sequence[str], where: str,

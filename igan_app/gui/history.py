@@ -8,6 +8,7 @@ Pure Python: no Qt, so that the rules are tested without a window.
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import MutableSequence
 from typing import Generic, TypeVar
 
 T = TypeVar("T")
@@ -46,22 +47,22 @@ class History(Generic[T]):
 
     def undo(self) -> T:
         """Go back one step and return the state it leads to; IndexError if there is none."""
-        if not self._undo:
-            raise IndexError("nothing to undo")
-        previous, label = self._undo.pop()
-        self._redo.append((self._current, label))
-        self._current = previous
-        return previous
+        return self._move(self._undo, self._redo, "nothing to undo")
 
     def redo(self) -> T:
         """Repeat the step undone last and return the state it leads to; IndexError if there
         is none."""
-        if not self._redo:
-            raise IndexError("nothing to redo")
-        following, label = self._redo.pop()
-        self._undo.append((self._current, label))
-        self._current = following
-        return following
+        return self._move(self._redo, self._undo, "nothing to redo")
+
+    def _move(self, source: MutableSequence[tuple[T, str]],
+              target: MutableSequence[tuple[T, str]], empty: str) -> T:
+        # The step leaves `source` for `target`, with the state it left behind.
+        if not source:
+            raise IndexError(empty)
+        state, label = source.pop()
+        target.append((self._current, label))
+        self._current = state
+        return state
 
     @property
     def can_undo(self) -> bool:

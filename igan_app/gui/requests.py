@@ -73,7 +73,9 @@ class RequestTracker(QObject):
             self.started.emit(request, self._kinds[request])
 
     def _on_step(self, request: int, result: object) -> None:
-        if request in self._kinds:
+        # Another receiver of the same worker signal may have submitted since it was emitted
+        # (the worker's docstring): a step of a request that is no longer the newest is stale.
+        if request in self._kinds and request == self.worker.latest_request:
             self.step.emit(request, self._kinds[request], result)
 
     def _on_finished(self, request: int, last: object) -> None:

@@ -16,14 +16,14 @@ from pathlib import Path
 from PySide6.QtCore import QByteArray, QSettings
 
 from igan_app.device import CHOICES as DEVICE_CHOICES
+from igan_app.engine.choices import TRANSFER_MODES
+from igan_app.journeys.models import DEFAULT_MANIFOLD
 
-BRUSH_TOOLS = ("color", "sketch", "warp", "eraser")
+BRUSH_TOOLS = ("color", "sketch", "warp", "eraser")  # the editor's tools that have a width
 DEFAULT_BRUSH_WIDTHS = {"color": 24.0, "sketch": 6.0, "warp": 48.0, "eraser": 32.0}  # photo px
 BRUSH_WIDTH_RANGE = (0.5, 2000.0)  # photo px
 DEFAULT_BRUSH_COLOR = (255, 140, 40)
 DEFAULT_DEVICE = "auto"
-DEFAULT_MODEL = "landscape64"
-TRANSFER_MODES = ("color", "motion", "both")
 DEFAULT_TRANSFER_MODE = "both"
 STARTS_RANGE, DEFAULT_STARTS = (1, 256), 16
 CANDIDATES_RANGE, DEFAULT_CANDIDATES = (1, 64), 8
@@ -34,6 +34,29 @@ PAINT_BRUSH_RANGE, DEFAULT_PAINT_BRUSH = (1, 128), 16  # label map pixels
 PAINT_SEED_RANGE, DEFAULT_PAINT_SEED = (0, 99_999), 0
 
 _COLOR = re.compile(r"#[0-9a-fA-F]{6}")
+
+
+class _BoundedInt:
+    """An integer setting kept within `bounds`: what is read back out of range (or not an
+    integer) is `default`; setting such a value raises ValueError naming `what`."""
+
+    def __init__(self, key: str, default: int, bounds: tuple[int, int], what: str,
+                 doc: str) -> None:
+        self.key, self.default, self.bounds, self.what = key, default, bounds, what
+        self.__doc__ = doc
+
+    def __get__(self, settings: Settings | None, owner: type) -> int | _BoundedInt:
+        if settings is None:
+            return self  # the class attribute, for help() and the docs
+        value = _as_int(settings._qs.value(self.key))
+        low, high = self.bounds
+        return value if value is not None and low <= value <= high else self.default
+
+    def __set__(self, settings: Settings, value: int) -> None:
+        low, high = self.bounds
+        if not _is_int(value) or not low <= value <= high:
+            raise ValueError(f"{self.what} must be an integer {low}-{high}, got {value!r}")
+        settings._qs.setValue(self.key, int(value))
 
 
 class Settings:
@@ -152,7 +175,7 @@ class Settings:
         """The manifold's name; not checked against the installed models (the caller falls back
         when it is gone)."""
         name = _as_str(self._qs.value("edit/model"))
-        return name.strip() if name and name.strip() else DEFAULT_MODEL
+        return name.strip() if name and name.strip() else DEFAULT_MANIFOLD
 
     @model.setter
     def model(self, name: str) -> None:
@@ -160,39 +183,21 @@ class Settings:
             raise ValueError(f"a model is named by a non-empty string, got {name!r}")
         self._qs.setValue("edit/model", name.strip())
 
-    @property
-    def starts(self) -> int:
-        """How many random starts an edit optimizes, within STARTS_RANGE."""
-        return self._int("edit/starts", DEFAULT_STARTS, STARTS_RANGE)
-
-    @starts.setter
-    def starts(self, value: int) -> None:
-        self._set_int("edit/starts", value, STARTS_RANGE, "starts")
-
-    @property
-    def candidates(self) -> int:
-        """How many candidates (K) an edit shows, within CANDIDATES_RANGE; `edit_sizes` caps it
-        at `starts`."""
-        return self._int("edit/candidates", DEFAULT_CANDIDATES, CANDIDATES_RANGE)
-
-    @candidates.setter
-    def candidates(self, value: int) -> None:
-        self._set_int("edit/candidates", value, CANDIDATES_RANGE, "candidates")
+    starts = _BoundedInt("edit/starts", DEFAULT_STARTS, STARTS_RANGE, "starts",
+                         "How many random starts an edit optimizes, within STARTS_RANGE.")
+    candidates = _BoundedInt("edit/candidates", DEFAULT_CANDIDATES, CANDIDATES_RANGE,
+                             "candidates", "How many candidates (K) an edit shows, within "
+                             "CANDIDATES_RANGE; `edit_sizes` caps it at `starts`.")
 
     def edit_sizes(self) -> tuple[int, int]:
         """(starts, K) for an edit: K is never more than the starts it is picked from."""
         starts = self.starts
         return starts, min(self.candidates, starts)
 
-    @property
-    def projection_steps(self) -> int:
-        """Optimizer steps when projecting a photo, within PROJECTION_STEPS_RANGE."""
-        return self._int("edit/projection_steps", DEFAULT_PROJECTION_STEPS,
-                         PROJECTION_STEPS_RANGE)
-
-    @projection_steps.setter
-    def projection_steps(self, value: int) -> None:
-        self._set_int("edit/projection_steps", value, PROJECTION_STEPS_RANGE, "projection steps")
+    projection_steps = _BoundedInt(
+        "edit/projection_steps", DEFAULT_PROJECTION_STEPS, PROJECTION_STEPS_RANGE,
+        "projection steps", "Optimizer steps when projecting a photo, within "
+        "PROJECTION_STEPS_RANGE.")
 
     @property
     def transfer_mode(self) -> str:
@@ -222,23 +227,11 @@ class Settings:
             raise ValueError(f"a model is named by a non-empty string, got {name!r}")
         self._qs.setValue(f"paint/model{_pane(pane)}", name.strip())
 
-    @property
-    def paint_brush(self) -> int:
-        """The paint tab's brush diameter in label map pixels, within PAINT_BRUSH_RANGE."""
-        return self._int("paint/brush", DEFAULT_PAINT_BRUSH, PAINT_BRUSH_RANGE)
-
-    @paint_brush.setter
-    def paint_brush(self, value: int) -> None:
-        self._set_int("paint/brush", value, PAINT_BRUSH_RANGE, "the paint brush")
-
-    @property
-    def paint_seed(self) -> int:
-        """The style seed of the paint tab's models, within PAINT_SEED_RANGE."""
-        return self._int("paint/seed", DEFAULT_PAINT_SEED, PAINT_SEED_RANGE)
-
-    @paint_seed.setter
-    def paint_seed(self, value: int) -> None:
-        self._set_int("paint/seed", value, PAINT_SEED_RANGE, "the paint seed")
+    paint_brush = _BoundedInt("paint/brush", DEFAULT_PAINT_BRUSH, PAINT_BRUSH_RANGE,
+                              "the paint brush", "The paint tab's brush diameter in label map "
+                              "pixels, within PAINT_BRUSH_RANGE.")
+    paint_seed = _BoundedInt("paint/seed", DEFAULT_PAINT_SEED, PAINT_SEED_RANGE, "the paint seed",
+                             "The style seed of the paint tab's models, within PAINT_SEED_RANGE.")
 
     @property
     def paint_deterministic(self) -> bool:
@@ -272,15 +265,6 @@ class Settings:
         self._set_bytes("window/state", data)
 
     # -- helpers -------------------------------------------------------------------------------
-
-    def _int(self, key: str, default: int, bounds: tuple[int, int]) -> int:
-        value = _as_int(self._qs.value(key))
-        return value if value is not None and bounds[0] <= value <= bounds[1] else default
-
-    def _set_int(self, key: str, value: int, bounds: tuple[int, int], what: str) -> None:
-        if not _is_int(value) or not bounds[0] <= value <= bounds[1]:
-            raise ValueError(f"{what} must be an integer {bounds[0]}-{bounds[1]}, got {value!r}")
-        self._qs.setValue(key, int(value))
 
     def _set_bytes(self, key: str, data: bytes | QByteArray | None) -> None:
         if data is None:

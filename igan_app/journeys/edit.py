@@ -110,7 +110,7 @@ def editing(cache: ModelCache, model: str, device: str | None, strokes: StrokeSe
     from igan_app.engine.editing import edit
     from igan_app.engine.rasterize import rasterize
 
-    models = cache.manifold(model, device)
+    models = cache.manifold(model, device, features=None)
     targets = rasterize(strokes, frame, current=current)
     if targets.is_empty:
         return
@@ -155,7 +155,8 @@ def render_between(models: Models, start: np.ndarray, end: np.ndarray, count: in
 
 def path_frames(cache: ModelCache, model: str, device: str | None, anchor: np.ndarray,
                 target: np.ndarray, count: int, mode: str = "linear") -> Iterator[PathFrames]:
-    yield render_between(cache.manifold(model, device), anchor, target, count, mode)
+    yield render_between(cache.manifold(model, device, features=None), anchor, target, count,
+                         mode)
 
 
 def path_point(anchor: np.ndarray, target: np.ndarray, t: float, mode: str = "linear",
@@ -193,7 +194,7 @@ def apply_edit(cache: ModelCache, model: str, device: str | None, photo: np.ndar
     from igan_app.engine.transfer import transfer
 
     started = time.perf_counter()
-    models = cache.manifold(model, device)
+    models = cache.manifold(model, device, features=None)
     reached = np.asarray(target, np.float32) if t == 1.0 else path_point(anchor, target, t, path)
     yield Progress("rendering the path", 0, 2)
     generated = render_between(models, anchor, reached, frames, path).images

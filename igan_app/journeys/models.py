@@ -43,11 +43,12 @@ DEFAULT_FEATURES = FeatureChoice()
 
 @dataclass(frozen=True)
 class Models:
-    """A manifold and the feature network its projection uses, on one device."""
+    """A manifold and the feature network its projection uses (None for the jobs that only
+    generate: editing, paths, transfer), on one device."""
 
     name: str
     manifold: Manifold
-    features: FeatureNetwork
+    features: FeatureNetwork | None
     device: torch.device
 
     @property
@@ -57,12 +58,13 @@ class Models:
     def describe(self) -> str:
         from igan_app.device import describe
 
-        return f"{self.name} on {describe(self.device)}, VGG16 {self.features.source} weights"
+        weights = "" if self.features is None else f", VGG16 {self.features.source} weights"
+        return f"{self.name} on {describe(self.device)}{weights}"
 
 
 class ModelCache:
-    """Loaded models by what they are, name and device: manifolds (with their feature network)
-    and painters. Loading happens in the journey's first step, on the thread that runs it (the
+    """Loaded models by what they are, name and device: manifolds, feature networks and
+    painters. Loading happens in the journey's first step, on the thread that runs it (the
     GUI's worker); the lock guards against a second caller (a test, a second worker)."""
 
     def __init__(self) -> None:
@@ -70,19 +72,20 @@ class ModelCache:
         self._lock = threading.Lock()
 
     def manifold(self, name: str | Path, device: str | None = None,
-                 features: FeatureChoice = DEFAULT_FEATURES) -> Models:
+                 features: FeatureChoice | None = DEFAULT_FEATURES) -> Models:
         """The models for manifold `name` (registry name or folder) on `device` ("auto", "cpu",
-        "cuda", …; None: auto). Raises the registry's or the device's error."""
-        from igan_app.zoo.registry import load_model
+        "cuda", …; None: auto), with the feature network `features` asks for (None: none, for
+        jobs that only generate). Raises the registry's or the device's error."""
+        from igan_app.device import pick_device
+        from igan_app.zoo.registry import MANIFOLD_KIND, load_model
         from igan_app.zoo.vgg import load_feature_network
 
-        def load(torch_device) -> Models:
-            loaded = load_model(name, expected_kind="dcgan-manifold", device=torch_device)
-            network = load_feature_network(features.vgg_weights, device=torch_device,
-                                           world_model=features.world_model)
-            return Models(Path(name).name, loaded.model, network, torch_device)
-
-        return self._get(("manifold", features), name, device, load)
+        manifold = self._get(("manifold",), name, device, lambda torch_device: load_model(
+            name, expected_kind=MANIFOLD_KIND, device=torch_device).model)
+        network = None if features is None else self._get(
+            ("features",), features, device, lambda torch_device: load_feature_network(
+                features.vgg_weights, device=torch_device, world_model=features.world_model))
+        return Models(Path(name).name, manifold, network, pick_device(device))
 
     def painter(self, name: str | Path, device: str | None = None) -> Painter:
         """The painter of paint model `name` (registry name or folder) on `device` (None: auto).
@@ -96,7 +99,7 @@ class ModelCache:
 
         return self._get(("painter",), name, device, load)
 
-    def _get(self, what: tuple, name: str | Path, device: str | None,
+    def _get(self, what: tuple, name: object, device: str | None,
              load: Callable[[Any], Any]) -> Any:
         from igan_app.device import pick_device
 

@@ -45,7 +45,7 @@ def outline_sketch(labels: np.ndarray, height: int, width: int) -> np.ndarray:
 # --- the models -----------------------------------------------------------------------------
 
 @dataclass(frozen=True)
-class PaintModel:
+class InstalledPainter:
     """An installed paint model: its registry name and what it draws from, "labels" or "image"
     (an edges model; the paint tab gives it the outlines of the painted map)."""
 
@@ -57,7 +57,7 @@ class PaintModel:
         return self.input == "labels"
 
 
-def paint_models() -> list[PaintModel]:
+def paint_models() -> list[InstalledPainter]:
     """The installed models that paint, sorted by name; reads only config.json files."""
     from igan_app.zoo.checkpoint import CheckpointConfig, CheckpointError, read_config
     from igan_app.zoo.registry import PAINT_KINDS, ModelRegistry
@@ -71,11 +71,11 @@ def paint_models() -> list[PaintModel]:
         except CheckpointError:
             continue
         source = "labels" if entry.kind == "spade" else meta.get("input", "image")
-        found.append(PaintModel(entry.name, "labels" if source == "labels" else "image"))
+        found.append(InstalledPainter(entry.name, "labels" if source == "labels" else "image"))
     return found
 
 
-def default_models(models: list[PaintModel]) -> tuple[str, str]:
+def default_models(models: list[InstalledPainter]) -> tuple[str, str]:
     """The panes' models when none was chosen: landscape-spade (else the first label model) on
     the left, landscape-pix2pix (else another label model) on the right; NO_MODEL if none."""
     names = [m.name for m in models if m.from_labels]
@@ -168,7 +168,7 @@ def painting(cache: ModelCache, models: Sequence[str | None], device: str | None
 
 __all__ = [
     "NO_MODEL",
-    "PaintModel",
+    "InstalledPainter",
     "Painted",
     "PaneRender",
     "Rendered",

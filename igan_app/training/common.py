@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import copy
-import os
 import platform
 import random
 import shutil
@@ -17,7 +16,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from igan_app import imaging
+from igan_app import files, imaging
 
 STATE_FILE = "state.pt"
 
@@ -138,11 +137,8 @@ def write_grid(path: Path, images: torch.Tensor, cols: int = 8) -> Path:
 
 def save_state(run_dir: Path, state: Mapping[str, Any]) -> Path:
     """Write the resumable training state atomically (tensors and plain values only)."""
-    run_dir.mkdir(parents=True, exist_ok=True)
     path = run_dir / STATE_FILE
-    temporary = run_dir / f".{STATE_FILE}.tmp-{os.getpid()}"
-    torch.save(dict(state), temporary)
-    os.replace(temporary, path)
+    files.write_atomic(path, lambda f: torch.save(dict(state), f))
     return path
 
 
@@ -170,6 +166,18 @@ def rng_state(generator: torch.Generator) -> dict[str, Any]:
 def restore_rng(state: Mapping[str, Any], generator: torch.Generator) -> None:
     torch.set_rng_state(state["torch"])
     generator.set_state(state["data"])
+
+
+def restore_progress(state: Mapping[str, Any], generator: torch.Generator) -> tuple[int, float]:
+    """(step, seconds so far) of a saved run, whose random state is put back into torch and
+    `generator`."""
+    restore_rng(state["rng"], generator)
+    return state["step"], state["seconds"]
+
+
+def autocast(device: torch.device) -> torch.autocast:
+    """bfloat16 autocast on CUDA; on other devices a context that changes nothing."""
+    return torch.autocast("cuda", torch.bfloat16, enabled=device.type == "cuda")
 
 
 class Timer:

@@ -16,7 +16,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from igan_app import imaging
+from igan_app import files, imaging
 from igan_app.world import render as world_render
 from igan_app.world.dataset import HELD_OUT_SEED
 from igan_app.world.palette import load_labels
@@ -94,10 +94,7 @@ def world_scenes(n: int, size: int, *, first_seed: int = 0, workers: int | None 
         if pool is not None:
             pool.shutdown()
     if cache:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        temporary = path.with_name(path.name + f".tmp-{os.getpid()}.npz")
-        np.savez(temporary, images=images, labels=labels)
-        os.replace(temporary, path)
+        files.write_atomic(path, lambda f: np.savez(f, images=images, labels=labels))
     return ImageSet(images, labels, description)
 
 

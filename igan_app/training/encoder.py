@@ -65,15 +65,14 @@ class EncoderTraining:
                                  f"{state.get('manifold')}; start a new run folder or drop --resume")
             self.e.load_state_dict(state["e"])
             self.opt.load_state_dict(state["opt"])
-            self.step, self.seconds = state["step"], state["seconds"]
-            common.restore_rng(state["rng"], self.rng)
+            self.step, self.seconds = common.restore_progress(state, self.rng)
 
     def steps(self) -> Iterator[common.TrainStep]:
         cfg = self.config
         half = cfg.batch // 2
         batches = common.index_batches(len(self.data), cfg.batch - half, self.rng)
         timer = common.Timer()
-        autocast = torch.autocast("cuda", torch.bfloat16, enabled=self.device.type == "cuda")
+        autocast = common.autocast(self.device)
         self.e.train()
         while self.step < cfg.steps:
             started = time.perf_counter()

@@ -95,8 +95,7 @@ class ManifoldTraining:
         self.opt_g.load_state_dict(state["opt_g"])
         self.opt_d.load_state_dict(state["opt_d"])
         self.fixed_z = state["fixed_z"].to(self.device)
-        self.step, self.seconds = state["step"], state["seconds"]
-        common.restore_rng(state["rng"], self.rng)
+        self.step, self.seconds = common.restore_progress(state, self.rng)
 
     def _state(self) -> dict[str, Any]:
         return {"config": asdict(self.config), "g": self.g.state_dict(), "d": self.d.state_dict(),
@@ -110,7 +109,7 @@ class ManifoldTraining:
         # the same interruption points, not batch-for-batch equal to an uninterrupted run.
         batches = common.index_batches(len(self.data), cfg.batch, self.rng)
         timer = common.Timer()
-        autocast = torch.autocast("cuda", torch.bfloat16, enabled=self.device.type == "cuda")
+        autocast = common.autocast(self.device)
         self.g.train()
         self.d.train()
         while self.step < cfg.steps:

@@ -122,14 +122,13 @@ class SegmentationTraining:
                                  f"({state['config']}); start a new run folder or drop --resume")
             self.net.load_state_dict(state["net"])
             self.opt.load_state_dict(state["opt"])
-            self.step, self.seconds = state["step"], state["seconds"]
-            common.restore_rng(state["rng"], self.rng)
+            self.step, self.seconds = common.restore_progress(state, self.rng)
 
     def steps(self) -> Iterator[common.TrainStep]:
         cfg = self.config
         batches = common.index_batches(len(self.data), cfg.batch, self.rng)
         timer = common.Timer()
-        autocast = torch.autocast("cuda", torch.bfloat16, enabled=self.device.type == "cuda")
+        autocast = common.autocast(self.device)
         self.net.train()
         while self.step < cfg.steps:
             started = time.perf_counter()

@@ -186,11 +186,10 @@ class SketchTraining:
             for name in ("g", "d", "opt_g", "opt_d"):
                 getattr(self, name).load_state_dict(state[name])
             self.ema.module.load_state_dict(state["ema"])
-            self.step, self.seconds = state["step"], state["seconds"]
+            self.step, self.seconds = common.restore_progress(state, self.rng)
             self.phases = [list(p) for p in state.get("phases", [[config.resolution, 0, 0.0]])]
             if self.phases[-1][0] != config.resolution:
                 self.phases.append([config.resolution, self.step, self.seconds])
-            common.restore_rng(state["rng"], self.rng)
 
     def phase_notes(self) -> str:
         """"steps 0–6000 at 64² (80 min), 6000–8000 at 128² (50 min)"."""

@@ -19,6 +19,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from igan_app.files import fsync_file
+
 if TYPE_CHECKING:
     import torch
     from torch import nn
@@ -246,17 +248,12 @@ def save_checkpoint(folder: str | os.PathLike[str], model: nn.Module, *, kind: s
         save_file(tensors, str(temporary / WEIGHTS_FILE), metadata={"format": FORMAT, "kind": kind})
         (temporary / CARD_FILE).write_text(card, encoding="utf-8")
         for name in (CONFIG_FILE, WEIGHTS_FILE, CARD_FILE):
-            _fsync(temporary / name)  # the rename must not land before the data does
+            fsync_file(temporary / name)  # the rename must not land before the data does
         _replace_folder(temporary, folder)
     except BaseException:
         shutil.rmtree(temporary, ignore_errors=True)
         raise
     return folder
-
-
-def _fsync(path: Path) -> None:
-    with open(path, "r+b") as handle:  # Windows needs write access to fsync
-        os.fsync(handle.fileno())
 
 
 def _replace_folder(new: Path, target: Path) -> None:

@@ -6,7 +6,7 @@ import torch
 from paint_models import save_spade, save_unet
 
 from igan_app.engine.paint import Painter, PaintError
-from igan_app.world.palettes import WORLD, Palette
+from igan_app.world.dataset_palettes import WORLD, Palette
 from igan_app.zoo.checkpoint import load_checkpoint
 
 

@@ -21,6 +21,7 @@ from igan_app.engine.session import (
     save_session,
 )
 from igan_app.engine.strokes import Layer, Stroke, StrokeSet, Warp
+from igan_app.imaging import encode_png
 
 H, W = 30, 40
 
@@ -188,7 +189,7 @@ def damaged_cases():
         ("bool-chosen", {"session.json": meta_with(chosen=True)}, "\"chosen\""),
         ("corrupt-png", {"photo.png": b"\x89PNG\r\n\x1a\n" + b"\0" * 40}, "photo.png"),
         ("not-png", {"original.png": b"hello"}, "original.png"),
-        ("truncated-png", {"photo.png": session_module._png_bytes(photo())[:200]}, "photo.png"),
+        ("truncated-png", {"photo.png": encode_png(photo())[:200]}, "photo.png"),
         ("strokes-garbage", {"strokes.json": b"hello"}, "strokes.json"),
         ("strokes-bad", {"strokes.json": b"{\"format\": \"igan-strokes/1\"}"},
          "strokes.json: the file has no \"photo_size\""),

@@ -20,7 +20,7 @@ from igan_app.world.dataset import HELD_OUT_SEED
 from igan_app.world.render import render
 from igan_app.zoo.registry import ModelRegistry
 
-pytestmark = pytest.mark.usefixtures("one_torch_thread")
+pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("one_torch_thread")]
 SUNSET = (235, 130, 60)
 
 

@@ -11,6 +11,7 @@ import math
 import cv2
 import numpy as np
 import pytest
+from known_motion import COLOR, smooth_field, warp
 
 from igan_app.engine import edit_field as edit_field_module
 from igan_app.engine import spread as spread_module
@@ -21,7 +22,6 @@ from igan_app.engine.flow import (
     invert_positions,
     pixel_grid,
 )
-from igan_app.engine.known_motion import COLOR, smooth_field, warp
 from igan_app.engine.transfer import (
     MODES,
     EditField,

@@ -1,7 +1,11 @@
-"""The main window, driven as a user drives it, with the shipped landscape64 manifold.
+"""The main window, driven as a user drives it.
 
 Open a photo, paint with the color brush, see candidates, choose one, apply, undo, save; a job that
 fails shows a message and the window stays usable; no thread is left running (tests/conftest.py).
+The window runs on a tiny random manifold (tests/tiny_models.py) for files, sessions, views, the
+start and stopping; the tests whose outcome depends on a trained model (an edit that turns the sky
+orange, costs that come down as a stroke grows, what the transfer carries) ask for the shipped
+landscape64 (`SHIPPED`).
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ import pytest
 from gui_input import LEFT, NO_BUTTON, drag, mouse
 from PySide6.QtCore import QEvent, QSettings, Qt
 from PySide6.QtTest import QTest
+from tiny_models import TINY_MANIFOLD, save_manifold
 
 from igan_app import imaging
 from igan_app.gui.main_window import MainWindow
@@ -22,15 +27,33 @@ ASSETS = Path(__file__).resolve().parents[2] / "assets"
 PHOTO = ASSETS / "photos" / "dune.jpg"
 WAIT_MS = 60_000  # generous bounds for a slow CI machine; each wait takes a second or two here
 
-pytestmark = pytest.mark.usefixtures("one_torch_thread")
+pytestmark = pytest.mark.usefixtures("one_torch_thread", "models_dir")
+SHIPPED = pytest.mark.parametrize(  # the window's model, for a test that needs a trained one
+    "model", [pytest.param("landscape64", marks=pytest.mark.slow)])
+
+
+@pytest.fixture(scope="module")
+def models_dir(tmp_path_factory):
+    """The tiny manifold, in the user models folder (IGAN_MODELS_DIR) for the whole module."""
+    root = tmp_path_factory.mktemp("models")
+    save_manifold(root / TINY_MANIFOLD)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("IGAN_MODELS_DIR", str(root))
+        yield root
 
 
 @pytest.fixture
-def window(qtbot, tmp_path):
+def model() -> str:
+    """The manifold the window edits on (SHIPPED replaces it)."""
+    return TINY_MANIFOLD
+
+
+@pytest.fixture
+def window(qtbot, tmp_path, model):
     settings = Settings(QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat))
     settings.projection_steps = 5
     settings.starts, settings.candidates = 8, 4
-    settings.device = "cpu"
+    settings.device, settings.model = "cpu", model
     win = MainWindow(settings, start=False, autosave=tmp_path / "last.igan")
     qtbot.addWidget(win)
     win.resize(1100, 750)
@@ -67,6 +90,7 @@ def preview_of_the_best_candidate(qtbot, win) -> np.ndarray:
     return win.editor.preview_photo()
 
 
+@SHIPPED
 def test_paint_choose_apply_undo_and_save(qtbot, window, tmp_path):
     assert window.open_photo(PHOTO)
     wait_projected(qtbot, window)
@@ -123,6 +147,7 @@ def test_paint_choose_apply_undo_and_save(qtbot, window, tmp_path):
     assert len(window.editor.document.strokes.items) == 1
 
 
+@SHIPPED
 def test_moving_the_slider_invalidates_the_preview_and_apply_computes_it(qtbot, window):
     full = preview_of_the_best_candidate(qtbot, window)
     window.editor_view.slider.setValue(2)  # a third of the way: a smaller change
@@ -187,7 +212,7 @@ def test_views_show_the_original_the_edit_and_both(qtbot, window):
 
 def test_the_start_shows_a_world_scene_and_closing_keeps_the_session(qtbot, tmp_path):
     settings = Settings(QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat))
-    settings.projection_steps, settings.device = 0, "cpu"
+    settings.projection_steps, settings.device, settings.model = 0, "cpu", TINY_MANIFOLD
     win = MainWindow(settings, autosave=tmp_path / "last.igan")
     qtbot.addWidget(win)
     win.show()
@@ -207,6 +232,7 @@ def test_the_start_shows_a_world_scene_and_closing_keeps_the_session(qtbot, tmp_
 
 
 
+@SHIPPED
 def test_candidates_update_while_the_stroke_is_being_drawn(qtbot, window):
     """Mouse moves come faster than an optimizer step; the edit must still show steps before the
     button is released (iGAN's live optimization), not be replaced before each first step."""
@@ -249,6 +275,7 @@ def test_the_projection_can_be_stopped_and_started_again(qtbot, window):
     wait_projected(qtbot, window)
 
 
+@SHIPPED
 def test_the_transfer_mode_changes_what_is_carried_onto_the_photo(qtbot, window):
     both = preview_of_the_best_candidate(qtbot, window)
     window.editor_view.mode_box.setCurrentText("color")

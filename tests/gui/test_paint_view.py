@@ -19,11 +19,10 @@ from PySide6.QtWidgets import QFileDialog, QPushButton
 from igan_app import imaging
 from igan_app.gui.images import from_qimage
 from igan_app.gui.main_window import MainWindow
-from igan_app.gui.paint.label_map import flood_fill, stamp_segment
 from igan_app.gui.paint.view import PaintView
 from igan_app.gui.settings import Settings
 from igan_app.journeys.models import ModelCache
-from igan_app.journeys.paint import NO_MODEL, PaintModel, default_models, painting
+from igan_app.journeys.paint import NO_MODEL, InstalledPainter, default_models, painting
 from igan_app.world.palette import load_labels, save_labels
 from igan_app.zoo.checkpoint import save_checkpoint
 from igan_app.zoo.pix2pix import UnetGenerator
@@ -146,35 +145,14 @@ def direct(cache: ModelCache, model: str, labels: np.ndarray, **options) -> np.n
     return result.panes[0].image
 
 
-# --- the map edits, without Qt -----------------------------------------------------------------
-
-def test_a_stamp_covers_the_disc_and_a_one_pixel_brush_its_pixel():
-    labels = np.zeros((32, 32), np.uint8)
-    assert stamp_segment(labels, (10.9, 10.9), (10.9, 10.9), 1, GRASS)
-    assert np.argwhere(labels).tolist() == [[10, 10]]
-    assert not stamp_segment(labels, (10.2, 10.2), (10.2, 10.2), 1, GRASS)  # already grass
-    assert not stamp_segment(labels, (-20.0, 5.0), (-10.0, 5.0), 4, GRASS)  # off the map
-    labels[:] = 0
-    stamp_segment(labels, (16, 16), (16, 16), 8, TREE)
-    ys, xs = np.mgrid[0:32, 0:32] + 0.5
-    assert np.array_equal(labels == TREE, np.hypot(xs - 16, ys - 16) <= 4)
-
+# --- the models listed, without Qt --------------------------------------------------------------
 
 def test_default_models_prefer_the_shipped_names():
-    labels = [PaintModel("a", "labels"), PaintModel("landscape-pix2pix", "labels"),
-              PaintModel("e", "image"), PaintModel("landscape-spade", "labels")]
+    labels = [InstalledPainter("a", "labels"), InstalledPainter("landscape-pix2pix", "labels"),
+              InstalledPainter("e", "image"), InstalledPainter("landscape-spade", "labels")]
     assert default_models(labels) == ("landscape-spade", "landscape-pix2pix")
     assert default_models(labels[:1] + labels[2:3]) == ("a", NO_MODEL)
-    assert default_models([PaintModel("e", "image")]) == (NO_MODEL, NO_MODEL)
-
-
-def test_flood_fill_is_four_connected():
-    labels = np.zeros((5, 5), np.uint8)
-    labels[0:2, 0:2] = GRASS
-    labels[2, 2] = GRASS  # touches the block only at a corner
-    assert flood_fill(labels, (0.5, 0.5), WATER)
-    assert (labels[0:2, 0:2] == WATER).all() and labels[2, 2] == GRASS
-    assert not flood_fill(labels, (0.5, 0.5), WATER) and not flood_fill(labels, (7, 1), SKY)
+    assert default_models([InstalledPainter("e", "image")]) == (NO_MODEL, NO_MODEL)
 
 
 # --- painting with the mouse and the keys ------------------------------------------------------

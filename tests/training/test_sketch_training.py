@@ -19,7 +19,7 @@ from igan_app.zoo.segmenter import Segmenter
 from igan_app.zoo.spade import SpadeModel
 
 CPU = torch.device("cpu")
-pytestmark = pytest.mark.usefixtures("one_torch_thread")
+pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("one_torch_thread")]
 
 SPADE = SketchConfig(model="spade", resolution=64, ngf=2, hidden=4, z_dim=4, ndf=4, d_layers=2,
                      batch=2, steps=3, lambda_vgg=0.0, sample_every=3, checkpoint_every=1)

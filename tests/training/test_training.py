@@ -28,7 +28,7 @@ from igan_app.zoo.vgg import FeatureNetwork, VGG16Features
 CPU = torch.device("cpu")
 
 
-pytestmark = pytest.mark.usefixtures("one_torch_thread")
+pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("one_torch_thread")]
 
 
 TINY = ManifoldConfig(resolution=32, latent_dim=8, width=4, batch=4, steps=2, sample_every=1,

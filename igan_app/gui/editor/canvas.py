@@ -14,34 +14,28 @@ from __future__ import annotations
 
 import math
 from dataclasses import replace
-from itertools import pairwise
 
 import numpy as np
 from PySide6 import QtGui
-from PySide6.QtCore import QEvent, QLineF, QPointF, QRectF, Qt, QTimer, Signal
-from PySide6.QtGui import QColor, QImage, QPainter, QPen, QPolygonF, QTransform
+from PySide6.QtCore import QEvent, QPointF, QRectF, Qt, QTimer, Signal
+from PySide6.QtGui import QColor, QImage, QPainter
 from PySide6.QtWidgets import QWidget
 
-from igan_app.engine.strokes import Item, Layer, Stroke, StrokeSet, Warp
+from igan_app.engine.strokes import Layer, Stroke, StrokeSet, Warp
 from igan_app.gui import geometry
+from igan_app.gui.editor import painting
 from igan_app.gui.geometry import Point, clamp
-from igan_app.gui.images import from_qcolor, to_qcolor, to_qimage
+from igan_app.gui.images import from_qcolor, to_qimage
+from igan_app.gui.settings import BRUSH_TOOLS
 
-TOOLS = ("color", "sketch", "eraser", "warp", "eyedropper", "pan")
-BRUSH_TOOLS = ("color", "sketch", "eraser", "warp")
+TOOLS = (*BRUSH_TOOLS, "eyedropper", "pan")
 BRUSH_LIMITS = (1.0, 400.0)  # brush diameter (the warp's patch side), photo pixels
 BRUSH_WHEEL_STEP = 1.15  # brush width factor per wheel notch
 ZOOM_WHEEL_STEP = 1.25  # zoom factor per Ctrl+wheel notch
 FIT_MARGIN = 8.0  # screen pixels around a fitted photo
 MIN_POINT_SPACING = 0.5  # screen pixels between consecutive stroke points
-NEAREST_ABOVE = 2.0  # zoom beyond which photo pixels are drawn as squares
 OVERLAY_SETTLE_MS = 80  # the strokes are drawn again this long after the view stops moving
-
 BACKGROUND = QColor(48, 48, 48)
-SKETCH_INK, SKETCH_HALO = QColor(20, 20, 20), QColor(235, 235, 235)
-ERASER_TRACE = QColor(255, 255, 255, 70)  # where the eraser being drawn went
-WARP_SOURCE, WARP_DESTINATION = QColor(255, 255, 255), QColor(255, 200, 0)
-LAYER_ALPHA = {"color": 160, "sketch": 200}
 
 
 class PhotoCanvas(QWidget):
@@ -71,7 +65,7 @@ class PhotoCanvas(QWidget):
         self.setMouseTracking(True)  # the brush outline follows the mouse with no button held
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)  # Escape and Space
         self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent)
-        self._levels: list[QImage] = []  # the photo, then its successive halvings, made on demand
+        self._photo: painting.PhotoLevels | None = None
         self._size: tuple[int, int] | None = None
         self._scale, self._offset, self._fitted = 1.0, (0.0, 0.0), True
         self._region: tuple[int, int, int, int] | None = None
@@ -97,11 +91,10 @@ class PhotoCanvas(QWidget):
         """Show an RGB uint8 (H, W, 3) photo, or nothing. A photo of a new size is fitted to the
         window; one of the same size keeps the zoom and pan (original and edited views)."""
         if array is None:
-            self._levels, self._size = [], None
+            self._photo, self._size = None, None
             self._cancel_drawing()
         else:
-            # RGB32 is what the raster painter draws fastest, and what the halvings average.
-            self._levels = [to_qimage(array).convertToFormat(QImage.Format.Format_RGB32)]
+            self._photo = painting.PhotoLevels(to_qimage(array))
             if array.shape[:2] != self._size:
                 self._size = (int(array.shape[0]), int(array.shape[1]))
                 self._cancel_drawing()
@@ -138,7 +131,8 @@ class PhotoCanvas(QWidget):
         for item in strokes.items if strokes is not None else ():
             if isinstance(item, Layer):  # layers are big: keep the pictures of unchanged ones
                 kept = old.get(id(item))
-                image = kept[1] if kept is not None and kept[0] is item else _layer_image(item)
+                image = (kept[1] if kept is not None and kept[0] is item
+                         else painting.layer_image(item))
                 self._layer_images[id(item)] = (item, image)
         self._overlay = None
         self.update()
@@ -219,64 +213,22 @@ class PhotoCanvas(QWidget):
     def paintEvent(self, event: QtGui.QPaintEvent) -> None:
         painter = QPainter(self)
         painter.fillRect(self.rect(), BACKGROUND)
+        view = (self._scale, self._offset)
         if self._size is not None:
-            self._paint_photo(painter)
-            self._paint_inset(painter)
+            painting.paint_photo(painter, self._photo, self._size, (self.height(), self.width()),
+                                 *view)
+            if self._inset is not None:
+                painting.paint_inset(painter, *self._inset, *view)
             self._paint_strokes(painter)
         if self._region is not None:
             left, top, right, bottom = self._region
-            rect = QRectF(self.widget_point((left, top)), self.widget_point((right, bottom)))
-            painter.setPen(QPen(Qt.GlobalColor.white, 1))
-            painter.drawRect(rect)
-            painter.setPen(QPen(Qt.GlobalColor.black, 1, Qt.PenStyle.DashLine))
-            painter.drawRect(rect)
+            painting.paint_region(painter, QRectF(self.widget_point((left, top)),
+                                                  self.widget_point((right, bottom))))
         if self._mouse is not None and self._tool in BRUSH_TOOLS and not self._panning_tool():
-            radius = max(self._brush_width * self._scale / 2, 1.5)
-            outline = QRectF(self._mouse.x() - radius, self._mouse.y() - radius,
-                             2 * radius, 2 * radius)
-            painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-            for color, width in ((QColor(0, 0, 0, 160), 3.0), (QColor(255, 255, 255), 1.0)):
-                painter.setPen(QPen(color, width))  # light on dark: it shows on any photo
-                if self._tool == "warp":  # the warp's patch is a square
-                    painter.drawRect(outline)
-                else:
-                    painter.drawEllipse(outline)
+            painting.paint_brush_outline(painter, self._mouse,
+                                         max(self._brush_width * self._scale / 2, 1.5),
+                                         square=self._tool == "warp")
         painter.end()
-
-    def _paint_photo(self, painter: QPainter) -> None:
-        # Only the visible pixels: coordinates stay small at high zoom on a large photo.
-        box = geometry.visible_box(self._size, (self.height(), self.width()), self._scale,
-                                   self._offset)
-        if box is None:
-            return
-        level = self._level(geometry.pyramid_level(self._scale))
-        fx, fy = level.width() / self._size[1], level.height() / self._size[0]
-        left, top, right, bottom = box
-        painter.save()
-        painter.setTransform(_transform(self._scale, self._offset))
-        painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform,
-                              self._scale <= NEAREST_ABOVE)
-        painter.drawImage(QRectF(left, top, right - left, bottom - top), level,
-                          QRectF(left * fx, top * fy, (right - left) * fx, (bottom - top) * fy))
-        painter.restore()
-
-    def _paint_inset(self, painter: QPainter) -> None:
-        if self._inset is None:
-            return
-        (left, top, right, bottom), image = self._inset
-        painter.save()
-        painter.setTransform(_transform(self._scale, self._offset))
-        painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
-        painter.drawImage(QRectF(left, top, right - left, bottom - top), image)
-        painter.restore()
-
-    def _level(self, index: int) -> QImage:
-        while len(self._levels) <= index and max(self._levels[-1].size().toTuple()) > 1:
-            last = self._levels[-1]
-            self._levels.append(last.scaled(
-                max(1, math.ceil(last.width() / 2)), max(1, math.ceil(last.height() / 2)),
-                Qt.AspectRatioMode.IgnoreAspectRatio, Qt.TransformationMode.SmoothTransformation))
-        return self._levels[min(index, len(self._levels) - 1)]
 
     def _paint_strokes(self, painter: QPainter) -> None:
         drawing = self._drawing
@@ -285,21 +237,22 @@ class PhotoCanvas(QWidget):
             overlay, (scale, offset) = self._overlay_image(), self._overlay_view
             if erasing:  # show the eraser's effect before it is committed
                 overlay = overlay.copy()
-                self._render_items(overlay, (drawing,), scale, offset)
+                painting.render_items(overlay, (drawing,), scale, offset, {})
             factor = self._scale / scale  # from the overlay's view to the current one
             painter.save()
-            painter.setTransform(_transform(factor, (self._offset[0] - offset[0] * factor,
-                                                     self._offset[1] - offset[1] * factor)))
+            painter.setTransform(painting.photo_transform(
+                factor, (self._offset[0] - offset[0] * factor, self._offset[1] - offset[1] * factor)))
             painter.drawImage(QPointF(0, 0), overlay)
             painter.restore()
         if drawing is not None:
             painter.save()
             painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-            painter.setTransform(_transform(self._scale, self._offset))
+            painter.setTransform(painting.photo_transform(self._scale, self._offset))
             if erasing:
-                _paint_line(painter, drawing.points, drawing.width, ERASER_TRACE, one_path=True)
+                painting.paint_line(painter, drawing.points, drawing.width,
+                                    painting.ERASER_TRACE, one_path=True)
             else:
-                _paint_item(painter, drawing, self._scale, None)
+                painting.paint_item(painter, drawing, self._scale, None)
             painter.restore()
 
     def _overlay_image(self) -> QImage:
@@ -311,20 +264,10 @@ class PhotoCanvas(QWidget):
             self._overlay.setDevicePixelRatio(ratio)
             self._overlay.fill(Qt.GlobalColor.transparent)
             self._overlay_view = (self._scale, self._offset)
-            self._render_items(self._overlay, self._strokes.items, self._scale, self._offset)
+            layers = {key: image for key, (_, image) in self._layer_images.items()}
+            painting.render_items(self._overlay, self._strokes.items, self._scale, self._offset,
+                                  layers)
         return self._overlay
-
-    def _render_items(self, target: QImage, items: tuple[Item, ...], scale: float,
-                      offset: Point) -> None:
-        """Paint items in order onto a widget-sized image for the view (scale, offset); erasers
-        clear what is below them."""
-        painter = QPainter(target)
-        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-        painter.setTransform(_transform(scale, offset))
-        for item in items:
-            layer = self._layer_images.get(id(item))
-            _paint_item(painter, item, scale, layer[1] if layer is not None else None)
-        painter.end()
 
     # ---- input --------------------------------------------------------------------------------
 
@@ -344,7 +287,7 @@ class PhotoCanvas(QWidget):
         if pixel is None:
             return  # strokes must reach into the photo
         if self._tool == "eyedropper":
-            self.colorPicked.emit(from_qcolor(self._levels[0].pixelColor(pixel[1], pixel[0])))
+            self.colorPicked.emit(from_qcolor(self._photo.full.pixelColor(pixel[1], pixel[0])))
         elif self._tool == "warp":
             self._drawing = Warp(photo, self._brush_width, photo)
         else:
@@ -449,70 +392,3 @@ class PhotoCanvas(QWidget):
                        else Qt.CursorShape.OpenHandCursor if self._panning_tool()
                        else Qt.CursorShape.CrossCursor)
         self.update()
-
-
-# ---- drawing items, with a painter already in photo coordinates -------------------------------
-
-
-def _transform(scale: float, offset: Point) -> QTransform:
-    return QTransform(scale, 0, 0, scale, offset[0], offset[1])
-
-
-def _paint_item(painter: QPainter, item: Item, scale: float, layer: QImage | None) -> None:
-    """Draw one item; `scale` (screen px per photo px) sizes what is meant in screen pixels."""
-    if isinstance(item, Stroke):
-        if item.kind == "eraser":
-            painter.setCompositionMode(QPainter.CompositionMode.CompositionMode_Clear)
-            _paint_line(painter, item.points, item.width, QColor(0, 0, 0))
-            painter.setCompositionMode(QPainter.CompositionMode.CompositionMode_SourceOver)
-        elif item.kind == "sketch":
-            _paint_line(painter, item.points, item.width + 3 / scale, SKETCH_HALO)  # 1.5 px a side
-            _paint_line(painter, item.points, item.width, SKETCH_INK)
-        else:
-            _paint_line(painter, item.points, item.width, to_qcolor(item.color))
-    elif isinstance(item, Warp):
-        _paint_warp(painter, item, scale)
-    elif layer is not None:
-        painter.drawImage(QRectF(0, 0, item.size[1], item.size[0]), layer)
-
-
-def _paint_line(painter: QPainter, points: tuple[Point, ...], width: float, color: QColor,
-                one_path: bool = False) -> None:
-    """A round-capped polyline of `width` (a dot for one point); `one_path` for a translucent
-    color, which must not build up where segments overlap."""
-    if len(points) == 1:
-        painter.setPen(Qt.PenStyle.NoPen)
-        painter.setBrush(color)
-        painter.drawEllipse(QPointF(*points[0]), width / 2, width / 2)
-        return
-    painter.setPen(QPen(color, width, Qt.PenStyle.SolidLine, Qt.PenCapStyle.RoundCap,
-                        Qt.PenJoinStyle.RoundJoin))
-    if one_path:
-        painter.drawPolyline(QPolygonF([QPointF(*point) for point in points]))
-        return
-    # Otherwise one segment at a time, whose round caps make the round joins: Qt strokes a
-    # self-crossing path (drawPath, drawPolyline or drawLines) with antialiasing in time that
-    # grows far faster than its length, seconds for a few dozen long crossing segments.
-    for start, end in pairwise(points):
-        painter.drawLine(QLineF(*start, *end))
-
-
-def _paint_warp(painter: QPainter, warp: Warp, scale: float) -> None:
-    half = warp.size / 2
-    painter.setBrush(Qt.BrushStyle.NoBrush)
-    for (x, y), color in ((warp.source, WARP_SOURCE), (warp.destination, WARP_DESTINATION)):
-        pen = QPen(color, 2)
-        pen.setCosmetic(True)  # 2 screen pixels at any zoom
-        painter.setPen(pen)
-        painter.drawRect(QRectF(x - half, y - half, warp.size, warp.size))
-    head = geometry.arrow_head(warp.source, warp.destination, 12 / scale)
-    lines = [(warp.source, warp.destination)] + [(warp.destination, c) for c in head or ()]
-    painter.drawLines([QLineF(*a, *b) for a, b in lines])
-
-
-def _layer_image(layer: Layer) -> QImage:
-    """A layer as a semi-transparent picture: its colors (color layer) or a dark mask (sketch)."""
-    rgba = np.zeros((*layer.size, 4), np.uint8)
-    rgba[..., :3] = layer.colors if layer.colors is not None else 20
-    rgba[..., 3] = np.where(layer.mask, LAYER_ALPHA[layer.kind], 0)
-    return to_qimage(rgba).convertToFormat(QImage.Format.Format_ARGB32_Premultiplied)

@@ -25,11 +25,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from igan_app.engine.choices import TRANSFER_MODES
 from igan_app.gui.editor.candidates import CandidateGrid
 from igan_app.gui.editor.canvas import PhotoCanvas
-from igan_app.gui.editor.model import PATH_FRAMES, VIEWS, EditorModel, side_by_side
+from igan_app.gui.editor.document import PATH_FRAMES, VIEWS, view_pictures
+from igan_app.gui.editor.model import EditorModel
 from igan_app.gui.images import from_qcolor, to_qcolor
-from igan_app.gui.settings import Settings
+from igan_app.gui.settings import BRUSH_TOOLS, Settings
 
 # tool name → (menu text, shortcut, tooltip)
 TOOLS = {
@@ -40,10 +42,8 @@ TOOLS = {
     "eyedropper": ("E&yedropper", "I", "Pick the brush color from the picture"),
     "pan": ("&Hand", "H", "Drag to pan (or drag with the middle button, or hold Space)"),
 }
-BRUSH_TOOLS = ("color", "sketch", "warp", "eraser")
 VIEW_KEYS = ("1", "2", "3", "4", "5")
 PLAY_INTERVAL_MS = 90
-TRANSFER_MODES = ("both", "color", "motion")
 
 
 class EditorView(QWidget):
@@ -283,36 +283,20 @@ class EditorView(QWidget):
 
     def shown_picture(self):
         """What the canvas shows in the current view (photo-sized, or two photos side by side)."""
-        doc = self.model.document
-        if doc is None:
-            return None
-        if self.view == "original":
-            return doc.original
-        if self.view == "side by side":
-            return side_by_side(doc.original, doc.photo)
-        if self.view == "candidate":
-            preview = self.model.preview_photo()
-            if preview is not None:
-                return preview
-        return doc.photo
+        return self._pictures()[0]
 
-    def _inset(self):
-        """The generated picture drawn over the region, for the views that show one."""
-        doc = self.model.document
-        if doc is None:
-            return None
-        if self.view == "reconstruction":
-            return doc.current
-        if self.view == "candidate" and self.model.preview_photo() is None:
-            return self.model.picture()
-        return None
+    def _pictures(self):
+        """(the picture the canvas shows, the generated picture drawn over the region or None)."""
+        model = self.model
+        return view_pictures(self.view, model.document, model.preview_photo(), model.picture())
 
     def _refresh_picture(self) -> None:
-        picture = self.shown_picture()
+        picture, inset = self._pictures()
         if picture is not self._shown_photo:
             self._shown_photo = picture
             self.canvas.set_image(picture)
-        self._refresh_inset()
+        doc = self.model.document
+        self.canvas.set_inset(None if inset is None else doc.frame.box, inset)
 
     def _refresh_document(self) -> None:
         doc = self.model.document
@@ -326,11 +310,6 @@ class EditorView(QWidget):
             self.canvas.set_strokes(None if beside or self.view == "original"
                                     else self.model.strokes())
         self._refresh_enabled()
-
-    def _refresh_inset(self) -> None:
-        doc = self.model.document
-        inset = self._inset()
-        self.canvas.set_inset(None if inset is None else doc.frame.box, inset)
 
     def _refresh_candidates(self) -> None:
         found = self.model.candidates

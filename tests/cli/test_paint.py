@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import contextlib
-import io
-
 import numpy as np
 import pytest
+from cli_runner import assert_one_line_error, igan
 from paint_models import save_spade, save_unet
 
-from igan_app import cli, imaging
+from igan_app import imaging
 from igan_app.engine.edges import edge_map
 from igan_app.engine.paint import Painter
 from igan_app.world.palette import save_labels
@@ -17,19 +15,6 @@ from igan_app.world.render import render
 from igan_app.zoo.checkpoint import load_checkpoint
 
 pytestmark = pytest.mark.usefixtures("one_torch_thread")
-
-
-def run(*args: str) -> tuple[int, str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-        code = cli.main(["--device", "cpu", *args])
-    return code, out.getvalue(), err.getvalue()
-
-
-def one_line_error(code: int, stderr: str, *needles: str) -> None:
-    lines = stderr.strip().splitlines()
-    assert code == 2 and len(lines) == 1 and lines[0].startswith("igan: error: "), stderr
-    assert all(n in lines[0] for n in needles), stderr
 
 
 @pytest.fixture(scope="module")
@@ -50,12 +35,12 @@ def painter(folder) -> Painter:
 
 def test_paint_a_label_map_with_seed_and_style(files):
     root = files["root"]
-    code, out, _ = run("paint", str(root / "labels.png"), "--model", str(files["spade"]),
+    code, out, _ = igan("paint", str(root / "labels.png"), "--model", str(files["spade"]),
                        "--seed", "4", "--out", str(root / "seed.png"))
     assert code == 0 and "64×64" in out
     expected = painter(files["spade"]).render(files["labels"], seed=4)
     assert np.array_equal(imaging.read_image(root / "seed.png"), expected)
-    code, *_ = run("paint", str(root / "ids.png"), "--ids", "--model", str(files["spade"]),
+    code, *_ = igan("paint", str(root / "ids.png"), "--ids", "--model", str(files["spade"]),
                    "--style", str(root / "scene.png"), "--size", "128", "--out",
                    str(root / "style.png"))
     styled = painter(files["spade"]).render(files["labels"], style=files["image"], size=128)
@@ -64,11 +49,11 @@ def test_paint_a_label_map_with_seed_and_style(files):
 
 def test_paint_pix2pix_deterministic_and_edges_from_a_photo(files):
     root = files["root"]
-    code, *_ = run("paint", str(root / "labels.png"), "--model", str(files["unet"]),
+    code, *_ = igan("paint", str(root / "labels.png"), "--model", str(files["unet"]),
                    "--deterministic", "--out", str(root / "fixed.png"))
     fixed = painter(files["unet"]).render(files["labels"], deterministic=True)
     assert code == 0 and np.array_equal(imaging.read_image(root / "fixed.png"), fixed)
-    code, *_ = run("paint", str(root / "scene.png"), "--edges-of", "--model",
+    code, *_ = igan("paint", str(root / "scene.png"), "--edges-of", "--model",
                    str(files["edges"]), "--seed", "2", "--out", str(root / "edges.png"))
     drawn = painter(files["edges"]).render(edge_map(files["image"]), seed=2)
     assert code == 0 and np.array_equal(imaging.read_image(root / "edges.png"), drawn)
@@ -77,25 +62,25 @@ def test_paint_pix2pix_deterministic_and_edges_from_a_photo(files):
 def test_paint_refuses_what_does_not_fit(files):
     root = files["root"]
     out = str(root / "x.png")
-    one_line_error(*run("paint", str(root / "labels.png"), "--model", str(files["unet"]),
-                        "--style", str(root / "scene.png"), "--out", out)[::2], "no style")
-    one_line_error(*run("paint", str(root / "labels.png"), "--model", str(files["spade"]),
-                        "--edges-of", "--out", out)[::2], "--edges-of")
-    one_line_error(*run("paint", str(root / "labels.png"), "--ids", "--model",
-                        str(files["spade"]), "--out", out)[::2], "single-channel")
-    one_line_error(*run("paint", str(root / "scene.png"), "--model", str(files["spade"]),
-                        "--out", out)[::2], "scene.png", "not a label color")
-    one_line_error(*run("paint", str(root / "labels.png"), "--model", "landscape64",
-                        "--out", out)[::2], "dcgan-manifold")
-    one_line_error(*run("paint", str(root / "labels.png"), "--model", str(files["spade"]),
-                        "--out", str(root / "x.gif"))[::2], "x.gif")
+    refusals = [
+        (["labels.png", "--model", files["unet"], "--style", root / "scene.png", "--out", out],
+         ["no style"]),
+        (["labels.png", "--model", files["spade"], "--edges-of", "--out", out], ["--edges-of"]),
+        (["labels.png", "--ids", "--model", files["spade"], "--out", out], ["single-channel"]),
+        (["scene.png", "--model", files["spade"], "--out", out],
+         ["scene.png", "not a label color"]),
+        (["labels.png", "--model", "landscape64", "--out", out], ["dcgan-manifold"]),
+        (["labels.png", "--model", files["spade"], "--out", root / "x.gif"], ["x.gif"]),
+    ]
+    for (name, *args), needles in refusals:
+        assert_one_line_error(*igan("paint", root / name, *args)[::2], *needles)
     assert not (root / "x.png").exists()
 
 
 def test_eval_paint_writes_the_report_into_the_card(files, tmp_path, monkeypatch):
     monkeypatch.setenv("IGAN_CACHE_DIR", str(tmp_path / "cache"))
     model = save_spade(tmp_path / "m")
-    code, out, err = run("eval", "paint", "--model", str(model), "--n", "4", "--write")
+    code, out, err = igan("eval", "paint", "--model", str(model), "--n", "4", "--write")
     assert code == 0, err
     assert "real scenes (ceiling)" in out and "style of the true picture" in out
     card = (model / "card.md").read_text()
@@ -106,7 +91,7 @@ def test_eval_paint_writes_the_report_into_the_card(files, tmp_path, monkeypatch
 
 def test_train_pix2pix_edges_from_the_command_line(tmp_path, monkeypatch):
     monkeypatch.setenv("IGAN_CACHE_DIR", str(tmp_path / "cache"))
-    code, _out, err = run("train", "pix2pix", "--source", "edges", "--resolution", "64",
+    code, _out, err = igan("train", "pix2pix", "--source", "edges", "--resolution", "64",
                          "--scenes", "4", "--steps", "1", "--batch", "2", "--ngf", "4",
                          "--ndf", "4", "--run", str(tmp_path / "run"), "--out",
                          str(tmp_path / "edges"))
@@ -120,7 +105,7 @@ def test_train_spade_on_a_folder_of_pairs(tmp_path):
     from igan_app.world.export import export_scenes
 
     export_scenes(tmp_path / "pairs", 3, 64, workers=1)
-    code, _out, err = run("train", "spade", "--data", str(tmp_path / "pairs"), "--resolution",
+    code, _out, err = igan("train", "spade", "--data", str(tmp_path / "pairs"), "--resolution",
                          "64", "--steps", "1", "--batch", "2", "--ngf", "2", "--hidden", "4",
                          "--z-dim", "4", "--ndf", "4", "--vgg-weight", "0", "--run",
                          str(tmp_path / "run"), "--out", str(tmp_path / "spade"))

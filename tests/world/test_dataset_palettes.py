@@ -6,8 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from igan_app.world.palette import LABELS, NUM_LABELS
-from igan_app.world.palettes import (
+from igan_app.world.dataset_palettes import (
     ADE20K,
     CITYSCAPES,
     COCO_STUFF,
@@ -17,6 +16,7 @@ from igan_app.world.palettes import (
     get_palette,
     pascal_colormap,
 )
+from igan_app.world.palette import LABELS, NUM_LABELS
 
 # REFERENCE.md, "SPADE … Landscape ids" (0-based).
 COCO_LANDSCAPE = {"bush": 96, "clouds": 105, "dirt": 110, "flower": 118, "fog": 119, "grass": 123,

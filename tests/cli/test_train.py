@@ -2,35 +2,20 @@
 
 from __future__ import annotations
 
-import contextlib
-import io
 from pathlib import Path
 
 import numpy as np
 import pytest
 import torch
+from cli_runner import assert_one_line_error, igan
 
 from igan_app import cli, imaging
 from igan_app.zoo import vgg
 from igan_app.zoo.checkpoint import load_checkpoint
 
+pytestmark = pytest.mark.slow  # trains every model for a few steps
+
 TINY = ["--scenes", "8", "--steps", "2", "--resolution", "32"]
-
-
-def _main(*args: str) -> tuple[int, str, str]:
-    """Run `igan --device cpu ARGS`; return code, stdout and stderr."""
-    out, err = io.StringIO(), io.StringIO()
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-        code = cli.main(["--device", "cpu", *args])
-    return code, out.getvalue(), err.getvalue()
-
-
-def _assert_one_line_error(stderr: str, *needles: str) -> None:
-    assert "Traceback" not in stderr
-    lines = stderr.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("igan: error: "), stderr
-    for needle in needles:
-        assert needle in lines[0], stderr
 
 
 @pytest.fixture(scope="module")
@@ -52,12 +37,12 @@ def trained(workspace):
     """A manifold M, a segmenter S and feature weights F, each trained for two steps."""
     root = workspace
     results = {
-        "M": _main("train", "manifold", *TINY, "--batch", "4", "--width", "4", "--latent-dim", "8",
-                   "--run", str(root / "R"), "--out", str(root / "M")),
-        "S": _main("train", "segmenter", *TINY, "--batch", "4", "--width", "4", "--eval-n", "8",
-                   "--run", str(root / "R2"), "--out", str(root / "S")),
-        "F": _main("train", "features", *TINY, "--batch", "2", "--eval-n", "8",
-                   "--run", str(root / "R3"), "--out", str(root / "F")),
+        "M": igan("train", "manifold", *TINY, "--batch", "4", "--width", "4", "--latent-dim", "8",
+                  "--run", str(root / "R"), "--out", str(root / "M")),
+        "S": igan("train", "segmenter", *TINY, "--batch", "4", "--width", "4", "--eval-n", "8",
+                  "--run", str(root / "R2"), "--out", str(root / "S")),
+        "F": igan("train", "features", *TINY, "--batch", "2", "--eval-n", "8",
+                  "--run", str(root / "R3"), "--out", str(root / "F")),
     }
     return root, results
 
@@ -109,7 +94,7 @@ def test_train_features(trained):
 
 def test_eval_segmenter_repeats_the_training_measure(trained):
     root, _results = trained
-    code, out, err = _main("eval", "segmenter", "--model", str(root / "S"), "--n", "8")
+    code, out, err = igan("eval", "segmenter", "--model", str(root / "S"), "--n", "8")
     assert code == 0, err
     # The same network on the same held-out scenes: the table printed after training.
     table = load_checkpoint(root / "S").config.meta["metrics"][
@@ -121,8 +106,8 @@ def test_eval_segmenter_repeats_the_training_measure(trained):
 
 def test_eval_fid_prints_the_references_and_records_them(trained):
     root, _ = trained
-    code, out, err = _main("eval", "fid", "--model", str(root / "M"), "--segmenter",
-                           str(root / "S"), "--n", "16", "--write")
+    code, out, err = igan("eval", "fid", "--model", str(root / "M"), "--segmenter",
+                          str(root / "S"), "--n", "16", "--write")
     assert code == 0, err
     assert "FID-L (16 samples vs 16 held-out world scenes, 32px)" in out
     for row in ("| floor |", "| blurred σ=2 |", "| model |"):
@@ -137,9 +122,9 @@ def test_eval_fid_prints_the_references_and_records_them(trained):
 def test_train_encoder_with_world_features(trained):
     root, results = trained
     assert results["F"][0] == 0
-    code, out, err = _main("train", "encoder", "--scenes", "8", "--steps", "2", "--batch", "4",
-                           "--manifold", str(root / "M"), "--features", str(root / "F"),
-                           "--run", str(root / "R4"))
+    code, out, err = igan("train", "encoder", "--scenes", "8", "--steps", "2", "--batch", "4",
+                          "--manifold", str(root / "M"), "--features", str(root / "F"),
+                          "--run", str(root / "R4"))
     assert code == 0, err
     assert f"feature network: VGG16 world weights ({root / 'F'})" in out
     meta = load_checkpoint(root / "M", expected_kind="dcgan-manifold").config.meta
@@ -152,8 +137,8 @@ def test_train_encoder_with_world_features(trained):
 def test_eval_features_ranks_and_records_in_the_world_model(trained):
     root, results = trained
     assert results["F"][0] == 0
-    code, out, err = _main("eval", "features", "--features", str(root / "F"), "--n", "4",
-                           "--write")
+    code, out, err = igan("eval", "features", "--features", str(root / "F"), "--n", "4",
+                          "--write")
     assert code == 0, err
     assert "| shifted 1 px |" in out and "| another scene |" in out
     entry = load_checkpoint(root / "F").config.meta["metrics"]["Feature distance ranking"]
@@ -169,9 +154,9 @@ def test_eval_features_will_not_write_into_imagenet_weights(trained, tmp_path):
 
     path = tmp_path / "vgg16-397923af.pth"
     torch.save(VGG16Features("relu4_3").state_dict(), path)
-    code, _out, err = _main("eval", "features", "--vgg-weights", str(path), "--n", "2", "--write")
+    code, _out, err = igan("eval", "features", "--vgg-weights", str(path), "--n", "2", "--write")
     assert code == 2
-    _assert_one_line_error(err, "ImageNet")
+    assert_one_line_error(code, err, "ImageNet")
 
 
 def test_train_manifold_on_a_folder(workspace):
@@ -180,7 +165,7 @@ def test_train_manifold_on_a_folder(workspace):
     rng = np.random.default_rng(0)
     for i, (h, w) in enumerate([(40, 40), (50, 70), (64, 48), (33, 33)]):
         imaging.write_image(photos / f"{i}.png", rng.integers(0, 256, (h, w, 3), dtype=np.uint8))
-    code, _out, err = _main("train", "manifold", "--data", str(photos), "--steps", "1",
+    code, _out, err = igan("train", "manifold", "--data", str(photos), "--steps", "1",
                            "--batch", "2", "--resolution", "32", "--width", "4",
                            "--run", str(root / "R5"), "--out", str(root / "M5"))
     assert code == 0, err
@@ -191,11 +176,11 @@ def test_train_manifold_on_a_folder(workspace):
 
 def test_resume_with_other_settings_is_an_error(trained):
     root, _ = trained
-    code, _out, err = _main("train", "manifold", *TINY, "--batch", "4", "--width", "8",
+    code, _out, err = igan("train", "manifold", *TINY, "--batch", "4", "--width", "8",
                            "--latent-dim", "8", "--run", str(root / "R"), "--resume",
                            "--out", str(root / "M6"))
     assert code == 2
-    _assert_one_line_error(err, str(root / "R"), "different settings")
+    assert_one_line_error(code, err, str(root / "R"), "different settings")
     assert not (root / "M6").exists()
 
 
@@ -224,9 +209,9 @@ def _bad_inputs(root: Path) -> list[tuple[list[str], str]]:
 def test_bad_inputs_are_one_line_errors(trained):
     root, _ = trained
     for args, needle in _bad_inputs(root):
-        code, _out, err = _main(*args)
+        code, _out, err = igan(*args)
         assert code == 2, (args, err)
-        _assert_one_line_error(err, needle)
+        assert_one_line_error(code, err, needle)
     assert not (root / "X").exists()
 
 

@@ -1,6 +1,7 @@
 """Ground truth for measuring the transfer: smooth displacement fields and a color change that are
 known exactly, applied to real pictures. Used by tests/engine/test_transfer.py and
-bench/transfer.py, so both measure against the same truth."""
+bench/transfer.py, so both measure against the same truth; test ground truth, so it lives with
+the tests, not in the engine."""
 
 from __future__ import annotations
 

@@ -1,9 +1,7 @@
-"""The one place that reads, writes and converts images.
+"""Reading image files: any common format and mode in, RGB (or RGBA, or label ids) uint8 out.
 
-Everything else in the project sees images as numpy arrays: RGB uint8 of shape (H, W, 3), or
-torch tensors in NCHW float32 in [-1, 1] made by `to_tensor`. Bad files raise `ImageError`, one
-line naming the file and what is wrong. Files are written atomically. torch is imported inside
-the functions that need it, so `igan --help` does not pay for it.
+Bad files raise `ImageError`, one line naming the file and what is wrong; the pixel limit is
+checked from the header, before any pixel is decoded.
 """
 
 from __future__ import annotations
@@ -13,19 +11,13 @@ import io
 import os
 import stat
 import struct
-import tempfile
 import zlib
-from collections.abc import Callable, Iterator, Sequence
-from pathlib import Path
-from typing import IO, TYPE_CHECKING
+from collections.abc import Iterator
 
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-from igan_app.messages import describe_value
-
-if TYPE_CHECKING:
-    import torch
+from igan_app.files import PathLike
 
 # Pillow's decompression-bomb guard fires inside Image.open with its own limit (~89 MP warns,
 # ~179 MP raises), which would shadow the limit a user set with IGAN_MAX_PIXELS. We check the
@@ -34,8 +26,6 @@ if TYPE_CHECKING:
 # ImageFile.LOAD_TRUNCATED_IMAGES is left at its default (False): that is what makes a truncated
 # file raise instead of coming back half grey.
 Image.MAX_IMAGE_PIXELS = None
-
-PathLike = str | os.PathLike[str]
 
 DEFAULT_MAX_PIXELS = 100_000_000
 MAX_PIXELS_ENV = "IGAN_MAX_PIXELS"
@@ -52,7 +42,6 @@ _SIGNATURES = {
     b"MM\x00*": "TIFF",
     b"RIFF": "WebP",
 }
-_WRITE_FORMATS = {".png": "PNG", ".jpg": "JPEG", ".jpeg": "JPEG"}
 _SIXTEEN_BIT = ("I;16", "I;16B", "I;16L", "I;16N", "I")
 # Decoders report damaged data with any of these; none of them means a bug of ours.
 _DECODE_ERRORS = (OSError, SyntaxError, ValueError, EOFError, IndexError, struct.error, zlib.error)
@@ -162,170 +151,6 @@ def read_label_source(path: PathLike, max_pixels: int | None = None) -> np.ndarr
             return np.ascontiguousarray(np.asarray(im.convert("RGBA"))[..., :3])
         return np.array(_convert(im, "RGB", path))
 
-
-def write_image(path: PathLike, array: np.ndarray, *, quality: int = 95) -> None:
-    """Write uint8 (H, W, 3) RGB or (H, W) gray as PNG or JPEG (by suffix), atomically.
-
-    (H, W, 4) RGBA is accepted for PNG only. `quality` (1-100) applies to JPEG. Parent folders
-    are created. On failure the target is left untouched and no temporary file remains.
-    """
-    fmt = _WRITE_FORMATS.get(Path(path).suffix.lower())
-    if fmt is None:
-        raise ImageError(path, f"unsupported suffix {Path(path).suffix!r}; use .png, .jpg or .jpeg")
-    channels = (3, 4) if fmt == "PNG" else (3,)
-    if (
-        not isinstance(array, np.ndarray)
-        or array.dtype != np.uint8
-        or not (array.ndim == 2 or (array.ndim == 3 and array.shape[2] in channels))
-    ):
-        shapes = "(H, W), (H, W, 3) or (H, W, 4)" if fmt == "PNG" else "(H, W) or (H, W, 3)"
-        raise ValueError(
-            f"{fmt} images need a uint8 array of shape {shapes}; got {describe_value(array)}"
-        )
-    if not 1 <= quality <= 100:
-        raise ValueError(f"JPEG quality must be 1-100, got {quality}")
-    im = Image.fromarray(np.ascontiguousarray(array))
-    options = {"quality": quality} if fmt == "JPEG" else {}
-    _write_atomic(path, lambda f: im.save(f, format=fmt, **options))
-
-
-ANIMATION_SUFFIXES = (".gif", ".mp4")
-
-
-def write_animation(path: PathLike, frames: Sequence[np.ndarray], *, fps: float = 10.0) -> list[Path]:
-    """Write RGB uint8 frames of one size as a looping GIF, an MP4 (by suffix), or, for a path
-    without a suffix, a folder of PNG frames (frame_000.png …). Returns the files written.
-
-    Files are written atomically; the MP4 uses OpenCV's MPEG-4 Part 2 encoder ("mp4v"), which
-    every opencv-python build carries.
-    """
-    frames = list(frames)
-    if not frames:
-        raise ValueError("an animation needs at least one frame")
-    shape = frames[0].shape
-    for frame in frames:
-        if frame.dtype != np.uint8 or frame.ndim != 3 or frame.shape[2] != 3 or frame.shape != shape:
-            raise ValueError(f"animation frames must be uint8 (H, W, 3) of one size; got "
-                             f"{describe_value(frame)} after {shape}")
-    if fps <= 0:
-        raise ValueError(f"fps must be positive, got {fps}")
-    target = Path(path)
-    suffix = target.suffix.lower()
-    if suffix == ".gif":
-        images = [Image.fromarray(np.ascontiguousarray(f)) for f in frames]
-        duration = round(1000 / fps)
-        _write_atomic(target, lambda f: images[0].save(
-            f, format="GIF", save_all=True, append_images=images[1:], duration=duration, loop=0))
-        return [target]
-    if suffix == ".mp4":
-        _write_video(target, frames, fps)
-        return [target]
-    if suffix:
-        raise ImageError(path, f"unsupported animation suffix {suffix!r}; use .gif, .mp4 or a "
-                         "folder name for PNG frames")
-    written = []
-    for i, frame in enumerate(frames):
-        written.append(target / f"frame_{i:03d}.png")
-        write_image(written[-1], frame)
-    return written
-
-
-def _write_video(target: Path, frames: list[np.ndarray], fps: float) -> None:
-    import cv2
-
-    target.parent.mkdir(parents=True, exist_ok=True)
-    # VideoWriter needs a file name with the container's suffix, so the temporary is a sibling.
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".mp4")
-    os.close(fd)
-    try:
-        height, width = frames[0].shape[:2]
-        writer = cv2.VideoWriter(tmp, cv2.VideoWriter_fourcc(*"mp4v"), fps, (width, height))
-        if not writer.isOpened():
-            raise ImageError(target, "OpenCV cannot write MP4 on this machine; use .gif or a "
-                             "folder of PNG frames")
-        for frame in frames:
-            writer.write(cv2.cvtColor(frame, cv2.COLOR_RGB2BGR))
-        writer.release()
-        os.chmod(tmp, 0o666 & ~_UMASK)
-        os.replace(tmp, target)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
-
-
-def write_palette_png(path: PathLike, indices: np.ndarray, palette: np.ndarray) -> None:
-    """Write (H, W) uint8 `indices` as a palette ('P' mode) PNG, atomically.
-
-    `palette` is (N, 3) uint8 with 1 <= N <= 256, padded with black to 256 entries in the file.
-    Every index must name one of the N entries.
-    """
-    if not isinstance(indices, np.ndarray) or indices.dtype != np.uint8 or indices.ndim != 2:
-        raise ValueError(f"indices must be a uint8 array of shape (H, W); got {describe_value(indices)}")
-    if (
-        not isinstance(palette, np.ndarray)
-        or palette.dtype != np.uint8
-        or palette.ndim != 2
-        or palette.shape[1] != 3
-        or not 1 <= palette.shape[0] <= 256
-    ):
-        raise ValueError(
-            f"palette must be a uint8 array of shape (N, 3), N <= 256; got {describe_value(palette)}"
-        )
-    if indices.size and int(indices.max()) >= len(palette):
-        raise ValueError(f"index {int(indices.max())} is beyond the {len(palette)} palette entries")
-    padded = np.zeros((256, 3), np.uint8)
-    padded[: len(palette)] = palette
-    im = Image.fromarray(np.ascontiguousarray(indices))
-    im.putpalette(padded.tobytes())  # turns the 'L' image into a 'P' one
-    _write_atomic(path, lambda f: im.save(f, format="PNG"))
-
-
-def write_text_atomic(path: PathLike, text: str) -> None:
-    """Write `text` as UTF-8 to `path`, atomically: parent folders are created, and on failure
-    the target is left untouched and no temporary file remains."""
-    data = text.encode("utf-8")
-    _write_atomic(path, lambda f: f.write(data))
-
-
-def to_tensor(
-    images: np.ndarray | Sequence[np.ndarray], device: torch.device | str | None = None
-) -> torch.Tensor:
-    """uint8 (H, W, 3) or (N, H, W, 3) (array or sequence) → float32 NCHW in [-1, 1].
-
-    A single image gives N=1. `device` None leaves the tensor on the CPU.
-    """
-    import torch
-
-    batch = np.asarray(images)
-    if batch.ndim == 3:
-        batch = batch[None]
-    if batch.dtype != np.uint8 or batch.ndim != 4 or batch.shape[3] != 3:
-        raise ValueError(f"to_tensor needs uint8 (H, W, 3) or (N, H, W, 3); got {describe_value(batch)}")
-    if not batch.flags.writeable:  # torch warns about sharing memory it could write to
-        batch = batch.copy()
-    # Move the uint8 pixels, a quarter of the float bytes, before widening them.
-    pixels = torch.from_numpy(batch)
-    if device is not None:
-        pixels = pixels.to(device)
-    return (pixels.permute(0, 3, 1, 2).float() / 127.5 - 1.0).contiguous()
-
-
-def to_uint8(tensor: torch.Tensor) -> np.ndarray:
-    """float NCHW or CHW in [-1, 1] → uint8 (N, H, W, 3) or (H, W, 3) on the CPU.
-
-    Values are rounded to nearest and clamped; one channel (C=1) is repeated as gray.
-    """
-    import torch
-
-    if tensor.ndim not in (3, 4) or tensor.shape[-3] not in (1, 3):
-        raise ValueError(
-            f"to_uint8 needs a (N, C, H, W) or (C, H, W) tensor with C 1 or 3; "
-            f"got shape {tuple(tensor.shape)}"
-        )
-    scaled = ((tensor.detach().float() + 1.0) * 127.5).round().clamp(0, 255).to(torch.uint8)
-    scaled = scaled.expand(*scaled.shape[:-3], 3, *scaled.shape[-2:]).movedim(-3, -1)
-    return np.ascontiguousarray(scaled.cpu().numpy())
 
 
 @contextlib.contextmanager
@@ -440,52 +265,3 @@ def _convert(im: Image.Image, mode: str, path: PathLike) -> Image.Image:
         return im.convert(mode)
     except ValueError:
         raise ImageError(path, f"unsupported color mode {im.mode!r}") from None
-
-
-def _write_atomic(path: PathLike, save: Callable[[IO[bytes]], None]) -> None:
-    """Write through `save` into a temporary sibling, then rename it onto `path`."""
-    target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    # A ".tmp" suffix keeps folder scans (by IMAGE_SUFFIXES) from picking up a half-written file.
-    with tempfile.NamedTemporaryFile(
-        delete=False, dir=target.parent, prefix=f".{target.name}.", suffix=".tmp"
-    ) as tmp:
-        try:
-            save(tmp)
-            tmp.flush()
-            os.fsync(tmp.fileno())
-        except BaseException:
-            tmp.close()  # Windows cannot remove an open file
-            os.unlink(tmp.name)
-            raise
-    try:
-        # NamedTemporaryFile is private (0600); give the file the mode a plain open() would.
-        os.chmod(tmp.name, 0o666 & ~_UMASK)
-        os.replace(tmp.name, target)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp.name)
-        raise
-
-
-def _read_umask() -> int:
-    # There is no read-only query for the umask; read it once, at import, and put it back.
-    mask = os.umask(0o022)
-    os.umask(mask)
-    return mask
-
-
-_UMASK = _read_umask()
-
-
-def tile(images: Sequence[np.ndarray], cols: int, *, pad: int = 2, background: int = 255) -> np.ndarray:
-    """Lay (H, W, 3) uint8 images of one size out in a grid, row by row, `pad` pixels apart."""
-    if not images:
-        raise ValueError("tile() needs at least one image")
-    h, w = images[0].shape[:2]
-    rows = -(-len(images) // cols)
-    out = np.full((rows * (h + pad) - pad, cols * (w + pad) - pad, 3), background, np.uint8)
-    for i, image in enumerate(images):
-        r, c = divmod(i, cols)
-        out[r * (h + pad):r * (h + pad) + h, c * (w + pad):c * (w + pad) + w] = image
-    return out
