@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -26,7 +26,6 @@ from igan_app.journeys.models import (
 )
 
 if TYPE_CHECKING:
-    import torch
 
     from igan_app.engine.editing import EditConfig
     from igan_app.engine.frame import Frame
@@ -73,7 +72,11 @@ def projection(cache: ModelCache, model: str, device: str | None, photo: np.ndar
 @dataclass(frozen=True)
 class Candidates:
     """An edit step: the K kept candidates, best first — latents (K, d) float32, images
-    (K, r, r, 3) uint8, costs (K,). iteration of total; ms per Adam iteration."""
+    (K, r, r, 3) uint8, costs (K,). iteration of total; ms per Adam iteration. `resume` is
+    where an edit of changed strokes may continue from (`editing(..., resume=step.resume)`):
+    every start's latent after this step, kept as the engine holds it, never converted or read
+    by the caller — so that a stroke being drawn keeps the optimizer working towards it, as
+    iGAN's optimizer thread did, without the latents crossing to the GUI on every step."""
 
     iteration: int
     total: int
@@ -81,26 +84,16 @@ class Candidates:
     images: np.ndarray
     costs: tuple[float, ...]
     ms: float
-
-
-class Continuation:
-    """Where the next edit of growing strokes begins: every start's latent after the latest step
-    of the edits given this object. The optimizer keeps working towards a stroke as it is drawn
-    (as iGAN's optimizer thread did) without its latents leaving the journey. Give the next edit
-    a new Continuation to start afresh (Restart, undo, cleared strokes)."""
-
-    def __init__(self) -> None:
-        self.latents: torch.Tensor | None = None  # (N, d) on the model's device
+    resume: object = field(default=None, compare=False, repr=False)
 
 
 def editing(cache: ModelCache, model: str, device: str | None, strokes: StrokeSet, frame: Frame,
             anchor: np.ndarray, current: np.ndarray, config: EditConfig, *,
-            keep_weight: float | None = None, continuation: Continuation | None = None,
-            ) -> Iterator[Candidates]:
+            keep_weight: float | None = None, resume: object = None) -> Iterator[Candidates]:
     """Optimize latents around `anchor` (d,) against `strokes`; `current` is the picture before
-    the edit (r, r, 3) uint8 (the keep term and warps read it). With a `continuation` holding
-    as many latents as `config.starts`, the edit begins from them (else from fresh starts around
-    the anchor) and leaves its own there. keep_weight: how strongly the picture away from the
+    the edit (r, r, 3) uint8 (the keep term and warps read it). `resume`, an earlier step's
+    `Candidates.resume` with as many starts as `config.starts`, continues that edit (None, or
+    another count: fresh starts around the anchor). keep_weight: how strongly the picture away from the
     strokes is kept (None: the constraints' default). Yields nothing when no stroke reaches the
     frame."""
     import torch
@@ -118,14 +111,11 @@ def editing(cache: ModelCache, model: str, device: str | None, strokes: StrokeSe
     constraints = Constraints(targets, models.device, keep=current, **keep)
     z0 = torch.from_numpy(np.asarray(anchor, np.float32)).reshape(1, -1).to(models.device)
     begin = None
-    if continuation is not None and continuation.latents is not None \
-            and len(continuation.latents) == config.starts:
-        begin = continuation.latents.to(models.device)
+    if isinstance(resume, torch.Tensor) and len(resume) == config.starts:
+        begin = resume.to(models.device)
     for step in edit(models.manifold, z0, constraints.cost, config, starts=begin):
-        if continuation is not None:
-            continuation.latents = step.latents
         yield Candidates(step.iteration, step.total, step.candidates.cpu().numpy(),
-                         imaging.to_uint8(step.images), tuple(step.costs), step.ms)
+                         imaging.to_uint8(step.images), tuple(step.costs), step.ms, step.latents)
 
 
 # --- the path from the anchor to a candidate, and the transfer onto the photo ---------------
@@ -204,6 +194,6 @@ def apply_edit(cache: ModelCache, model: str, device: str | None, photo: np.ndar
     yield Applied(edited, time.perf_counter() - started, reached.copy(), generated[-1], generated)
 
 
-__all__ = ["DEFAULT_MANIFOLD", "Applied", "Candidates", "Continuation", "PathFrames",
+__all__ = ["DEFAULT_MANIFOLD", "Applied", "Candidates", "PathFrames",
            "Projected", "apply_edit", "editing", "path_frames", "path_point", "projection",
            "render_between"]

@@ -69,9 +69,9 @@ def projection_job(cache: ModelCache, options: EditOptions, doc: Document) -> St
 
 
 def edit_job(cache: ModelCache, options: EditOptions, doc: Document, strokes: StrokeSet,
-             seed: int, continuation: journey.Continuation) -> StepFactory:
+             seed: int, resume: object) -> StepFactory:
     """Optimize towards `strokes` around the document's anchor: `Candidates` steps, continuing
-    from (and leaving their latents in) `continuation`."""
+    from an earlier step's `resume` (None: fresh starts)."""
 
     def steps():
         from igan_app.engine.editing import EditConfig
@@ -80,7 +80,7 @@ def edit_job(cache: ModelCache, options: EditOptions, doc: Document, strokes: St
                             iterations=options.iterations, seed=seed)
         return journey.editing(cache, options.model, options.device, strokes, doc.frame,
                                doc.anchor, doc.current, config, keep_weight=options.keep_weight,
-                               continuation=continuation)
+                               resume=resume)
 
     return steps
 

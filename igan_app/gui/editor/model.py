@@ -6,9 +6,9 @@ history; strokes and applied edits push new snapshots. What the model proposes f
 job goes to the shared `ModelWorker` through a `RequestTracker`, which reports this tab's
 requests only (the morph and paint tabs submit to the same worker).
 
-While the user drags a stroke, the edit continues from the previous edit's latents (the
-journey's `Continuation`, which keeps them on the worker's side), so the optimizer keeps working
-towards the stroke as it grows, as iGAN's optimizer thread did; `LiveEditPacing` says when the
+While the user drags a stroke, the edit continues from the last shown step of the previous edit
+(its `Candidates.resume`, an opaque value this model hands back and never reads), so the
+optimizer keeps working towards the stroke as it grows, as iGAN's optimizer thread did; `LiveEditPacing` says when the
 grown stroke's edit is submitted.
 """
 
@@ -61,7 +61,7 @@ class EditorModel(QObject):
         self._busy = ""
         self._seed = 0
         self._drawing: Item | None = None
-        self._continuation = journey.Continuation()  # where the next edit of these strokes begins
+        self._resume: object = None  # the last shown edit step's `resume`: the next edit's start
         self._pacing = LiveEditPacing()
         self._resolution: int | None = None
         self._models_described = ""
@@ -186,7 +186,7 @@ class EditorModel(QObject):
 
     def _after_history_move(self) -> None:
         self._drawing = None
-        self._continuation = journey.Continuation()
+        self._resume = None
         self.documentChanged.emit()
         if self.document.strokes.is_empty:
             self._clear_candidates()
@@ -241,7 +241,7 @@ class EditorModel(QObject):
     def restart(self) -> None:
         """New random starts around the anchor (a new seed)."""
         self._seed += 1
-        self._continuation = journey.Continuation()
+        self._resume = None
         self._edit()
 
     def apply(self) -> None:
@@ -283,7 +283,7 @@ class EditorModel(QObject):
         if doc is None or doc.anchor is None or strokes is None or strokes.is_empty:
             return
         steps = jobs.edit_job(self._cache, self.options, doc, strokes, self._seed,
-                              self._continuation)
+                              self._resume)
         self._pacing.submitted(self._requests.submit("edit" if not live else "live edit", steps))
 
     def _render_path(self) -> None:
@@ -307,6 +307,7 @@ class EditorModel(QObject):
                 self._projected(result.step, result.frame)
         elif isinstance(result, journey.Candidates):
             self._pacing.step_reported(request)
+            self._resume = result.resume
             self.proposal = self.proposal.with_candidates(result)
             self.progressed.emit(result.iteration, result.total)
             self.stepTimed.emit(result.ms)
@@ -386,7 +387,7 @@ class EditorModel(QObject):
 
     def _clear_candidates(self) -> None:
         self.proposal = Proposal()
-        self._continuation = journey.Continuation()
+        self._resume = None
         self.candidatesChanged.emit()
         self.pathChanged.emit()
 

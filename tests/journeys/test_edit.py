@@ -1,0 +1,118 @@
+"""The editing journey driven directly, as the CLI, the GUI's worker and bench/ drive it, on a
+tiny random manifold: the steps' types and shapes, resuming an edit, the point on the path."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from tiny_models import save_manifold
+
+from igan_app.engine.editing import EditConfig
+from igan_app.engine.frame import Frame
+from igan_app.engine.projection import ProjectionConfig
+from igan_app.engine.strokes import Stroke, StrokeSet
+from igan_app.journeys.edit import (
+    Applied,
+    Candidates,
+    apply_edit,
+    editing,
+    path_frames,
+    path_point,
+    projection,
+)
+from igan_app.journeys.models import ModelCache, Progress
+
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
+
+PHOTO = (np.arange(96 * 128 * 3) % 251).astype(np.uint8).reshape(96, 128, 3)
+SKY = Stroke("color", ((20, 10), (100, 10)), width=12, color=(240, 140, 70))
+EDIT = EditConfig(starts=6, keep=3, iterations=3)
+
+
+@pytest.fixture(scope="module")
+def model(tmp_path_factory) -> str:
+    return str(save_manifold(tmp_path_factory.mktemp("models") / "tiny"))
+
+
+@pytest.fixture(scope="module")
+def cache() -> ModelCache:
+    return ModelCache()
+
+
+@pytest.fixture(scope="module")
+def projected(cache, model):
+    frame = Frame.centre(PHOTO.shape[:2], 64)
+    steps = list(projection(cache, model, "cpu", PHOTO, frame, ProjectionConfig("hybrid", 3)))
+    return frame, steps
+
+
+def candidates(cache, model, projected, **options) -> list[Candidates]:
+    frame, steps = projected
+    strokes = options.pop("strokes", StrokeSet(PHOTO.shape[:2], (SKY,)))
+    return list(editing(cache, model, "cpu", strokes, frame, steps[-1].latent, steps[-1].image,
+                        options.pop("config", EDIT), **options))
+
+
+def test_projection_yields_every_step_and_ends_with_its_quality(projected):
+    _, steps = projected
+    assert [s.step for s in steps] == [0, 1, 2, 3] and [s.done for s in steps][-2:] == [False, True]
+    last = steps[-1]
+    assert last.latent.shape == (8,) and last.latent.dtype == np.float32
+    assert last.image.shape == (64, 64, 3) and last.image.dtype == np.uint8
+    assert last.psnr is not None and 0 < last.psnr < 100
+    assert all(s.psnr is None for s in steps[:-1])
+
+
+def test_an_edit_yields_the_kept_candidates_best_first(cache, model, projected):
+    steps = candidates(cache, model, projected)
+    assert [s.iteration for s in steps] == [1, 2, 3]
+    last = steps[-1]
+    assert 1 <= len(last.costs) <= 3 and list(last.costs) == sorted(last.costs)
+    assert last.latents.shape == (len(last.costs), 8)
+    assert last.images.shape == (len(last.costs), 64, 64, 3) and last.images.dtype == np.uint8
+
+
+def test_strokes_outside_the_frame_give_no_step(cache, model, projected):
+    outside = StrokeSet(PHOTO.shape[:2], (Stroke("color", ((2, 2), (8, 2)), 3, (0, 0, 0)),))
+    assert candidates(cache, model, projected, strokes=outside) == []
+
+
+def test_an_edit_resumes_from_a_step_and_ignores_a_resume_of_another_size(cache, model,
+                                                                         projected):
+    fresh = candidates(cache, model, projected)
+    resumed = candidates(cache, model, projected, resume=fresh[-1].resume)
+    assert not np.array_equal(resumed[0].latents, fresh[0].latents)
+    # Resuming from the last step goes on from where that edit stopped: no worse than it was.
+    assert resumed[-1].costs[0] <= fresh[-1].costs[0] + 1e-6
+    other = candidates(cache, model, projected, config=EditConfig(starts=4, keep=3, iterations=3),
+                       resume=fresh[-1].resume)
+    again = candidates(cache, model, projected, config=EditConfig(starts=4, keep=3, iterations=3))
+    assert np.array_equal(other[0].latents, again[0].latents)
+    # The resume value is the engine's business: not part of a step's value or its repr.
+    assert "resume" not in repr(fresh[-1]) and fresh[-1].resume is not None
+
+
+def test_apply_carries_the_point_t_of_the_way_and_reports_progress(cache, model, projected):
+    frame, steps = projected
+    anchor = steps[-1].latent
+    target = candidates(cache, model, projected)[-1].latents[0]
+    results = list(apply_edit(cache, model, "cpu", PHOTO, frame, anchor, target, t=0.5,
+                              frames=3))
+    assert [type(r) for r in results] == [Progress, Progress, Applied]
+    applied = results[-1]
+    assert np.allclose(applied.latent, path_point(anchor, target, 0.5), atol=1e-6)
+    assert applied.photo.shape == PHOTO.shape and applied.frames.shape == (3, 64, 64, 3)
+    assert np.array_equal(applied.image, applied.frames[-1])
+    whole = list(apply_edit(cache, model, "cpu", PHOTO, frame, anchor, target, frames=3))[-1]
+    assert np.array_equal(whole.latent, target)  # t = 1 is the candidate itself, bit for bit
+    path = list(path_frames(cache, model, "cpu", anchor, target, 3))[-1]
+    assert np.array_equal(path.images[-1], whole.image)
+
+
+def test_the_cache_loads_each_model_once_and_features_only_when_asked(cache, model):
+    first = cache.manifold(model, "cpu", features=None)
+    assert first.features is None and "VGG16" not in first.describe()
+    assert cache.manifold(model, "cpu", features=None).manifold is first.manifold
+    with_features = cache.manifold(model, "cpu")
+    assert with_features.manifold is first.manifold and with_features.features is not None
+    assert cache.manifold(model, "cpu").features is with_features.features
