@@ -12,23 +12,23 @@ converts arrays to and from tensors; their public names are this package's.
 from igan_app.files import PathLike
 from igan_app.imaging.arrays import tile, to_tensor, to_uint8
 from igan_app.imaging.reading import (
-                                      DEFAULT_MAX_PIXELS,
-                                      IMAGE_SUFFIXES,
-                                      MAX_PIXELS_ENV,
-                                      ImageError,
-                                      decode_rgba,
-                                      image_size,
-                                      max_pixels_default,
-                                      read_image,
-                                      read_label_source,
-                                      read_rgba,
+    DEFAULT_MAX_PIXELS,
+    IMAGE_SUFFIXES,
+    MAX_PIXELS_ENV,
+    ImageError,
+    decode_rgba,
+    image_size,
+    max_pixels_default,
+    read_image,
+    read_label_source,
+    read_rgba,
 )
 from igan_app.imaging.writing import (
-                                      ANIMATION_SUFFIXES,
-                                      encode_png,
-                                      write_animation,
-                                      write_image,
-                                      write_palette_png,
+    ANIMATION_SUFFIXES,
+    encode_png,
+    write_animation,
+    write_image,
+    write_palette_png,
 )
 
 __all__ = [

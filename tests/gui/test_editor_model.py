@@ -29,7 +29,6 @@ from igan_app.gui.editor.model import EditorModel
 from igan_app.gui.editor.preview import EditPreview
 from igan_app.gui.editor.proposal import Proposal
 from igan_app.gui.requests import RequestTracker
-from igan_app.gui.worker import ModelWorker
 from igan_app.journeys.edit import Applied, Candidates, PathFrames
 from igan_app.journeys.models import ModelCache
 
@@ -191,13 +190,6 @@ def test_job_names_say_what_runs_and_what_failed():
 def tiny(tmp_path_factory) -> str:
     """The tiny manifold's folder (the cache takes a folder as a model name)."""
     return str(save_manifold(tmp_path_factory.mktemp("models") / TINY_MANIFOLD))
-
-
-@pytest.fixture
-def worker(qtbot):
-    worker = ModelWorker()
-    yield worker
-    assert worker.shutdown(5000)
 
 
 @pytest.fixture

@@ -17,7 +17,6 @@ from igan_app.engine.projection import ProjectionConfig
 from igan_app.gui.geometry import fit_rect
 from igan_app.gui.images import from_qimage
 from igan_app.gui.morph.view import MorphView, export_target
-from igan_app.gui.worker import ModelWorker
 from igan_app.journeys.models import ModelCache, Progress
 from igan_app.journeys.morph import Morphed, morphing
 
@@ -39,13 +38,6 @@ def cache() -> ModelCache:
 @pytest.fixture(scope="module")
 def photos() -> tuple[np.ndarray, np.ndarray]:
     return imaging.read_image(DUNE), imaging.read_image(STORM)
-
-
-@pytest.fixture
-def worker(qapp):
-    worker = ModelWorker()
-    yield worker
-    assert worker.shutdown(WAIT_MS)
 
 
 @pytest.fixture

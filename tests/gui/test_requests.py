@@ -4,10 +4,7 @@ from __future__ import annotations
 
 import threading
 
-import pytest
-
 from igan_app.gui.requests import RequestTracker
-from igan_app.gui.worker import ModelWorker
 
 WAIT_MS = 2000
 
@@ -40,13 +37,6 @@ class Seen:
 
     def ends(self) -> list[tuple]:
         return [e for e in self.events if e[0] in ("finished", "failed", "cancelled")]
-
-
-@pytest.fixture
-def worker(qtbot):
-    worker = ModelWorker()
-    yield worker
-    assert worker.shutdown(WAIT_MS)
 
 
 def test_a_tab_sees_only_its_own_requests_with_their_kinds(worker, qtbot):

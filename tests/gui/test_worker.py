@@ -72,13 +72,6 @@ def blocking(entered: threading.Event, release: threading.Event):
 
 
 @pytest.fixture
-def worker(qtbot):
-    worker = ModelWorker()
-    yield worker
-    assert worker.shutdown(WAIT_MS)
-
-
-@pytest.fixture
 def recorder(worker):
     return Recorder(worker)
 
