@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib
 import platform
 import sys
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import igan_app
@@ -70,28 +71,44 @@ def _vgg_line() -> str:
     return str(path) if path else "not found: the project's own feature weights will be used"
 
 
-def report(device: str | None = None) -> str:
-    """The doctor's report as plain text: aligned `key: value` lines, then the models table.
+# Every key of the report, so the values line up before the slow ones are known.
+_KEYS = ("iGAN Studio", "Python", "platform", *(label for label, _ in LIBRARIES), "CUDA", "GPUs",
+         "device", "VGG16 ImageNet weights", "user models folder")
+
+
+def report_lines(device: str | None = None, *,
+                 say: Callable[[str], object] | None = None) -> Iterator[str]:
+    """The doctor's report line by line, as each is known: aligned `key: value` lines, then the
+    models table. Before importing PyTorch (seconds) it calls `say` with a line saying so: a
+    status line for a terminal, not part of the report.
 
     `device` is what `--device` asked for (None: $IGAN_DEVICE, then automatic choice).
     """
+    width = max(map(len, _KEYS)) + 1
+
+    def line(key: str, value: str) -> str:
+        return f"{key + ':':<{width}} {value}"
+
+    yield line("iGAN Studio", igan_app.__version__)
+    yield line("Python", f"{platform.python_version()} ({sys.executable})")
+    yield line("platform", platform.platform())
+    if say is not None:
+        say("loading PyTorch and torchvision (seconds) to check them, the device and the models…")
+    for label, module in LIBRARIES:
+        yield line(label, _version(module))
+    for key, value in _torch_lines():
+        yield line(key, value)
+    yield line("device", _device_line(device))
+    yield line("VGG16 ImageNet weights", _vgg_line())
+
     from igan_app.zoo.registry import ModelRegistry, format_models_table, user_models_dir
 
-    rows: list[tuple[str, str]] = [
-        ("iGAN Studio", igan_app.__version__),
-        ("Python", f"{platform.python_version()} ({sys.executable})"),
-        ("platform", platform.platform()),
-    ]
-    rows += [(label, _version(module)) for label, module in LIBRARIES]
-    rows += _torch_lines()
-    rows += [
-        ("device", _device_line(device)),
-        ("VGG16 ImageNet weights", _vgg_line()),
-        ("user models folder", str(user_models_dir())),
-    ]
-    width = max(len(key) for key, _ in rows) + 1
-    lines = [f"{key + ':':<{width}} {value}" for key, value in rows]
-    table = format_models_table(ModelRegistry())
-    lines.append("models:")
-    lines += [f"  {line}" for line in table.splitlines()]
-    return "\n".join(lines)
+    yield line("user models folder", str(user_models_dir()))
+    yield "models:"
+    for row in format_models_table(ModelRegistry()).splitlines():
+        yield f"  {row}"
+
+
+def report(device: str | None = None) -> str:
+    """The doctor's report as plain text (`report_lines` joined)."""
+    return "\n".join(report_lines(device))

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import re
+import subprocess
+import sys
+
 import torch
 import torch.hub
 import torchvision
@@ -61,3 +65,34 @@ def test_missing_library_is_reported_not_raised(monkeypatch):
     monkeypatch.setattr(doctor, "LIBRARIES", (*doctor.LIBRARIES, ("nothing", "no_such_module_x")))
     assert any(line.startswith("nothing:") and line.endswith("not installed")
                for line in doctor.report("cpu").splitlines())
+
+
+def test_doctor_says_it_is_loading_pytorch_before_the_pause():
+    # -X importtime writes a line to stderr as each module is imported; with stdout on the same
+    # pipe, the order of the lines is the order in which things happened
+    result = subprocess.run([sys.executable, "-X", "importtime", "-m", "igan_app", "--device",
+                             "cpu", "doctor"], check=False, stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, text=True, timeout=300)
+    assert result.returncode == 0, result.stdout[-2000:]
+    lines = result.stdout.splitlines()
+
+    def first(pattern: str) -> int:
+        found = [i for i, line in enumerate(lines) if re.search(pattern, line)]
+        assert found, (pattern, result.stdout[-2000:])
+        return found[0]
+
+    assert first(r"^iGAN Studio:") < first("loading PyTorch") < first(r"\|\s+torch(\.|$)")
+    assert first(r"\|\s+torch(\.|$)") < first(r"^torch:") < first(r"^models:")
+    report = [line for line in lines if not line.startswith("import time:")]
+    assert report[0].split() == ["iGAN", "Studio:", __version__]
+    assert len([line for line in report if "loading" in line]) == 1
+
+
+def test_report_lines_stream_and_say_what_they_load(monkeypatch):
+    said: list[str] = []
+    lines = doctor.report_lines("cpu", say=said.append)
+    assert next(lines).startswith("iGAN Studio:") and said == []
+    rest = list(lines)
+    assert len(said) == 1 and "loading PyTorch" in said[0]
+    assert "\n".join(["iGAN Studio: " + __version__, *rest]).replace(" ", "") == \
+        doctor.report("cpu").replace(" ", "")

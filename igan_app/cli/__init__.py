@@ -9,6 +9,7 @@ Heavy modules (torch, OpenCV, Qt) are imported inside the commands that need the
 from __future__ import annotations
 
 import argparse
+import os
 import shlex
 import sys
 from collections.abc import Callable, Sequence
@@ -32,6 +33,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("igan: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        # The reader left (`igan doctor | head -3`): stop quietly, and let the interpreter's
+        # last flush of stdout go nowhere instead of raising again.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141  # what a shell reports for a process ended by SIGPIPE
     except (CommandError, OSError, ValueError, KeyError, RuntimeError) as exc:
         # Library errors carry their own clear messages (file, reason); one line, no traceback.
         message = exc.args[0] if isinstance(exc, KeyError) and exc.args else exc

@@ -35,10 +35,11 @@ def show_help(parser: argparse.ArgumentParser) -> int:
 
 
 def command_group(commands: argparse._SubParsersAction, name: str, help: str, *, title: str,
-                  metavar: str = "COMMAND") -> argparse._SubParsersAction:
+                  metavar: str = "COMMAND", description: str | None = None,
+                  ) -> argparse._SubParsersAction:
     """Add command `name` made of subcommands (`igan world sample`, …), which given none prints
-    its help; the action to add the subcommands to."""
-    group = commands.add_parser(name, help=help)
+    its help (`description` above the list, if given); the action to add the subcommands to."""
+    group = commands.add_parser(name, help=help, description=description)
     group.set_defaults(handler=lambda _args: show_help(group))
     return group.add_subparsers(title=title, metavar=metavar)
 

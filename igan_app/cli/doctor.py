@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 
 
 def add_commands(commands: argparse._SubParsersAction) -> None:
@@ -11,9 +12,12 @@ def add_commands(commands: argparse._SubParsersAction) -> None:
 
 
 def _doctor(args: argparse.Namespace) -> int:
-    from igan_app.doctor import report
+    from igan_app.doctor import report_lines
 
-    print(report(args.device))
+    # Line by line, flushed: importing PyTorch takes seconds, and the note on stderr says so.
+    for line in report_lines(args.device, say=lambda note: print(note, file=sys.stderr,
+                                                                  flush=True)):
+        print(line, flush=True)
     return 0
 
 

@@ -21,10 +21,15 @@ from igan_app.cli.common import (
     training_options,
 )
 
+# Every trainer, in the order `igan train --help` lists them; each is registered below.
+TRAINERS = ("manifold", "segmenter", "features", "spade", "pix2pix", "encoder")
+
 
 def add_commands(commands: argparse._SubParsersAction) -> None:
-    what = command_group(commands, "train", "train the models (manifold, encoder, features, "
-                         "segmenter)", title="what to train", metavar="WHAT")
+    what = command_group(
+        commands, "train", f"train a model: {', '.join(TRAINERS)}", title="what to train",
+        metavar="WHAT", description="Train one of the models: " + ", ".join(TRAINERS) + ". "
+        "Each keeps a resumable state in its --run folder and writes a model folder with its card.")
 
     manifold = what.add_parser("manifold", help="DCGAN generator and discriminator")
     training_options(manifold, steps=6000, batch=64, run="runs/manifold")

@@ -63,6 +63,11 @@ def layer_from_png(data: bytes, kind: str, photo_size: tuple[int, int]) -> Layer
     rules; raises StrokesError for data that is not a readable PNG of the photo's size."""
     if not data.startswith(_PNG_SIGNATURE):
         raise StrokesError("\"png\" holds no PNG image")
+    if data[12:16] == b"IHDR" and len(data) >= 24:
+        # The size from the header first, so that a layer far larger than the photo (a few
+        # kilobytes can hold a picture of a billion pixels) is refused before it is decoded.
+        size = int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
+        _check_layer_size(size, photo_size)
     try:
         rgba, has_alpha = decode_rgba(data, '"png"')
     except ImageError as exc:

@@ -6,11 +6,16 @@ labels and a style code (from a seed, or from a reference picture through its st
 pix2pix takes one-hot labels or an RGB image, and its dropout is the seedable variation.
 Label maps arrive in world labels and are mapped to the model's palette (an imported COCO-Stuff
 or ADE20K SPADE); `ids_given` passes the model's own ids straight through.
+
+A seed's style comes from the model's `StylePrior` when its config.json has one (fitted to the
+style encoder's codes of real scenes by scripts/spade_style_prior.py), else from N(0, I).
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import cv2
 import numpy as np
@@ -31,6 +36,66 @@ class PaintError(ValueError):
     """Input a painter cannot use; the message says what is wrong and what it needs."""
 
 
+@dataclass(frozen=True, eq=False)
+class StylePrior:
+    """Where a style encoder puts real scenes: a Gaussian with mean `mean` and covariance
+    `axes`ᵀ·`axes` + diag(`spread`²).
+
+    Why not N(0, I): a SPADE trained with a light KL term leaves its codes where they help the
+    generator, not where the prior is. The shipped model's codes of world scenes vary about six
+    times more than N(0, I) along three or four directions and far less along the rest, so draws
+    from N(0, I) all land on nearly the same picture.
+
+    mean: (z,). axes: (k, z), the principal directions of the codes, each scaled to the standard
+    deviation along it. spread: (z,), the standard deviation the axes leave, per dimension.
+    """
+
+    mean: np.ndarray
+    axes: np.ndarray
+    spread: np.ndarray
+
+    @classmethod
+    def fit(cls, codes: np.ndarray, axes: int = 8) -> StylePrior:
+        """The prior of (n, z) codes (the encoder's means of real scenes), keeping `axes`
+        principal directions."""
+        codes = np.asarray(codes, np.float64)
+        mean = codes.mean(0)
+        values, vectors = np.linalg.eigh(np.cov(codes - mean, rowvar=False))
+        top = np.argsort(values)[::-1][:axes]
+        scaled = (vectors[:, top] * np.sqrt(values[top].clip(0))).T
+        rest = codes - mean - (codes - mean) @ vectors[:, top] @ vectors[:, top].T
+        return cls(mean, scaled, rest.std(0))
+
+    @classmethod
+    def from_meta(cls, raw: Mapping[str, Any], z_dim: int) -> StylePrior:
+        """The prior as config.json's meta holds it; ValueError says what is wrong."""
+        try:
+            mean, spread = (np.asarray(raw[k], np.float64) for k in ("mean", "spread"))
+            axes = np.asarray(raw["axes"], np.float64).reshape(-1, z_dim)
+        except (KeyError, TypeError, ValueError) as err:
+            raise ValueError(f"needs mean, axes and spread as lists of numbers ({err})") from None
+        if mean.shape != (z_dim,) or spread.shape != (z_dim,):
+            raise ValueError(f"mean and spread need {z_dim} numbers each (the model's z_dim), "
+                             f"got {mean.size} and {spread.size}")
+        if not (np.isfinite(mean).all() and np.isfinite(axes).all() and np.isfinite(spread).all()):
+            raise ValueError("has numbers that are not finite")
+        return cls(mean, axes, spread)
+
+    def to_meta(self, digits: int = 4) -> dict[str, list]:
+        """Lists of rounded numbers for config.json (small, and a diff shows what changed)."""
+        return {"mean": np.round(self.mean, digits).tolist(),
+                "axes": np.round(self.axes, digits).tolist(),
+                "spread": np.round(self.spread, digits).tolist()}
+
+    def sample(self, seed: int) -> torch.Tensor:
+        """(1, z) float32: the style a seed stands for, the same on every machine."""
+        rng = torch.Generator().manual_seed(seed)
+        along = torch.randn(len(self.axes), generator=rng, dtype=torch.float64).numpy()
+        rest = torch.randn(len(self.mean), generator=rng, dtype=torch.float64).numpy()
+        z = self.mean + along @ self.axes + rest * self.spread
+        return torch.from_numpy(z[None]).float()
+
+
 @dataclass
 class Painter:
     name: str
@@ -39,6 +104,7 @@ class Painter:
     palette: Palette | None  # for label models
     resolution: tuple[int, int]
     device: torch.device
+    style_prior: StylePrior | None = None  # where seeds draw styles; None: N(0, I)
 
     @classmethod
     def from_checkpoint(cls, loaded: LoadedModel, name: str | None = None) -> Painter:
@@ -52,8 +118,15 @@ class Painter:
         palette = get_palette(meta.get("palette", "world")) if source == "labels" else None
         model = loaded.model.eval()
         device = next(model.parameters()).device
+        prior = None
+        if isinstance(model, SpadeModel) and model.use_vae and "style_prior" in meta:
+            try:
+                prior = StylePrior.from_meta(meta["style_prior"], model.generator.z_dim)
+            except ValueError as err:
+                raise PaintError(f"{loaded.path}: config.json's style_prior {err}; fit it again "
+                                 "with scripts/spade_style_prior.py or remove it") from None
         return cls(name or loaded.path.name, model, source, palette, loaded.config.resolution,
-                   device)
+                   device, prior)
 
     @property
     def is_spade(self) -> bool:
@@ -97,7 +170,10 @@ class Painter:
             return self.model.encode_style(x)[0]
 
     def seed_code(self, seed: int) -> torch.Tensor:
-        """(1, z_dim): the style a seed stands for (a draw from the prior)."""
+        """(1, z_dim): the style a seed stands for: a draw from the model's `style_prior`, or
+        from N(0, I) for a model without one."""
+        if self.style_prior is not None:
+            return self.style_prior.sample(seed).to(self.device)
         z = torch.randn(1, self.model.generator.z_dim, generator=torch.Generator().manual_seed(seed))
         return z.to(self.device)
 

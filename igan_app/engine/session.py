@@ -19,6 +19,7 @@ import math
 import os
 import zipfile
 import zlib
+from collections import Counter
 from dataclasses import dataclass
 from numbers import Integral, Real
 from typing import IO
@@ -40,6 +41,10 @@ _LATENTS = ("anchor", "current", "candidates")
 # What a damaged zip member can raise while it is decompressed and checked.
 _MEMBER_ERRORS = (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError,
                   NotImplementedError)
+# A member may inflate to this many bytes, plus this many times its compressed size: far above
+# what deflate gives our members, far below what a zip bomb claims (checked before reading).
+_INFLATE_FLOOR = 32 << 20
+_INFLATE_RATIO = 100
 
 
 class SessionError(ValueError):
@@ -245,8 +250,12 @@ def _open(path: str) -> EditorSession:
     except OSError as exc:
         raise SessionError(f"cannot be read ({exc.strerror or exc})") from None
     with archive:
-        if "session.json" not in archive.namelist():
+        names = archive.namelist()
+        if "session.json" not in names:
             raise SessionError("not an iGAN session (no session.json)")
+        twice = sorted(name for name, count in Counter(names).items() if count > 1)
+        if twice:
+            raise SessionError(f"damaged session: it holds {twice[0]} twice")
         meta = _read_meta(_member(archive, "session.json"))
         photo = _read_png(_member(archive, "photo.png"), "photo.png")
         original = None
@@ -265,11 +274,22 @@ def _open(path: str) -> EditorSession:
 
 def _member(archive: zipfile.ZipFile, name: str) -> bytes:
     try:
-        return archive.read(name)
+        info = archive.getinfo(name)
     except KeyError:
         raise SessionError(f"damaged session: no {name}") from None
+    try:
+        _check_inflated_size(info, name)
+        return archive.read(info)
     except _MEMBER_ERRORS as exc:
         raise SessionError(f"damaged session: {name} cannot be read ({one_line(exc)})") from None
+
+
+def _check_inflated_size(info: zipfile.ZipInfo, name: str) -> None:
+    """Refuse a member whose claimed size is out of proportion to its compressed size, before
+    it is inflated (zipfile never inflates past the claimed size)."""
+    if info.file_size > _INFLATE_FLOOR + _INFLATE_RATIO * info.compress_size:
+        raise SessionError(f"damaged session: {name} is too large ({info.file_size:,} bytes "
+                           f"from {info.compress_size:,} compressed); refused unread")
 
 
 _META_TYPES = {"model": (str,), "box": (list,), "photo_path": (str, type(None)),
@@ -332,6 +352,7 @@ def _read_latents(data: bytes) -> dict[str, np.ndarray]:
     if not data.startswith((b"PK\x03\x04", b"PK\x05\x06")):
         raise SessionError("damaged session: latents.npz is not an npz archive")
     try:
+        _check_npz_sizes(data)
         with np.load(io.BytesIO(data), allow_pickle=False) as npz:
             unknown = sorted(set(npz.files) - set(_LATENTS))
             if unknown:
@@ -343,3 +364,20 @@ def _read_latents(data: bytes) -> dict[str, np.ndarray]:
     except _MEMBER_ERRORS as exc:
         raise SessionError(f"damaged session: latents.npz cannot be read "
                            f"({one_line(exc)})") from None
+
+
+def _check_npz_sizes(data: bytes) -> None:
+    """Refuse an array whose header claims more values than its member holds: np.load allocates
+    the claimed size before reading (a few bytes could ask for terabytes)."""
+    with zipfile.ZipFile(io.BytesIO(data)) as npz:
+        for info in npz.infolist():
+            where = f"latents.npz: {info.filename}"
+            _check_inflated_size(info, where)
+            with npz.open(info) as member:
+                version = np.lib.format.read_magic(member)
+                read_header = (np.lib.format.read_array_header_1_0 if version == (1, 0)
+                               else np.lib.format.read_array_header_2_0)
+                shape, _, dtype = read_header(member)
+            if math.prod(shape) * dtype.itemsize > info.file_size:
+                raise SessionError(f"damaged session: {where} claims a {dtype} array of shape "
+                                   f"{shape}, more than its {info.file_size:,} bytes hold")

@@ -128,7 +128,7 @@ def _item_from_dict(data: object, index: int, photo_size: tuple[int, int]) -> It
     if not isinstance(data, dict):
         raise StrokesError(f"item {index} must be a JSON object, got {type(data).__name__}")
     kind = data.get("kind")
-    if kind not in _KEYS:
+    if not isinstance(kind, str) or kind not in _KEYS:  # a list or an object is unhashable
         found = "has no \"kind\"" if kind is None else f"has an unknown kind {kind!r}"
         raise StrokesError(f"item {index} {found}; kinds are {', '.join(ITEM_KINDS)}")
     where = f"item {index} ({kind})"

@@ -84,6 +84,11 @@ class History(Generic[T]):
         """The label of the step `redo` would repeat, or None."""
         return self._redo[-1][1] if self._redo else None
 
+    def replace(self, state: T) -> None:
+        """Make `state` current in place of the current one, as part of the same step (what a
+        running job adds to the state it was asked for); the steps are kept."""
+        self._current = state
+
     def reset(self, state: T) -> None:
         """Start over from `state` (a new document): nothing to undo or redo."""
         self._current = state

@@ -52,7 +52,7 @@ class MainWindow(QMainWindow):
         self.editor_view = EditorView(self.editor, self.settings)
         self.morph_view = MorphView(self.worker, self.cache)
         self.paint_view = PaintView(self.worker, self.settings, self.cache)
-        self.files = EditorFiles(self.editor, self.settings, self)
+        self.files = EditorFiles(self.editor, self.settings, self, self.autosave)
         self.tabs = QTabWidget()
         self.tabs.addTab(self.editor_view, "Editor")
         self.tabs.addTab(self.morph_view, "Morph")
@@ -219,10 +219,10 @@ class MainWindow(QMainWindow):
         """Write the editor's document as a session file."""
         return self.files.save_session(path)
 
-    def open_image(self, photo) -> None:
-        """Open an RGB uint8 picture (a paint render) in the editor, as an unsaved photo."""
-        self.editor.open_photo(photo, None)
-        self.tabs.setCurrentWidget(self.editor_view)
+    def open_image(self, photo) -> bool:
+        """Open an RGB uint8 picture (a paint render) in the editor, as an unsaved photo; unsaved
+        work is asked about first (the paint tab stays shown when the user keeps it)."""
+        return self.files.open_image(photo, "the paint render")
 
     def _remember_folder(self, folder: str) -> None:
         self.settings.last_folder = folder
@@ -251,8 +251,6 @@ class MainWindow(QMainWindow):
     def closeEvent(self, event: QCloseEvent) -> None:
         self.settings.window_geometry = bytes(self.saveGeometry())
         self.settings.window_state = bytes(self.saveState())
-        doc = self.editor.document
-        if doc is not None and self.autosave and self.files.save_session(self.autosave):
-            self.settings.last_session = str(self.autosave)
+        self.files.autosave()
         self.worker.shutdown()
         super().closeEvent(event)

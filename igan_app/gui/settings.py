@@ -30,7 +30,9 @@ CANDIDATES_RANGE, DEFAULT_CANDIDATES = (1, 64), 8
 PROJECTION_STEPS_RANGE, DEFAULT_PROJECTION_STEPS = (0, 500), 30
 MAX_RECENT = 10
 PAINT_PANES = 2  # the paint tab's render panes, left and right
-PAINT_BRUSH_RANGE, DEFAULT_PAINT_BRUSH = (1, 128), 16  # label map pixels
+# Label map pixels. 24 is about a tenth of the paint tab's 256 px map, as wide as the world's
+# typical region there (a mountain range, a lake shore), so a map takes a few strokes.
+PAINT_BRUSH_RANGE, DEFAULT_PAINT_BRUSH = (1, 128), 24
 PAINT_SEED_RANGE, DEFAULT_PAINT_SEED = (0, 99_999), 0
 
 _COLOR = re.compile(r"#[0-9a-fA-F]{6}")

@@ -74,9 +74,11 @@ class Candidates:
     """An edit step: the K kept candidates, best first — latents (K, d) float32, images
     (K, r, r, 3) uint8, costs (K,). iteration of total; ms per Adam iteration. `resume` is
     where an edit of changed strokes may continue from (`editing(..., resume=step.resume)`):
-    every start's latent after this step, kept as the engine holds it, never converted or read
-    by the caller — so that a stroke being drawn keeps the optimizer working towards it, as
-    iGAN's optimizer thread did, without the latents crossing to the GUI on every step."""
+    every start's latent after this step and the point it is pulled towards
+    (`engine.editing.Starts`), kept as the engine holds it, never converted or read by the
+    caller — so that a stroke being drawn keeps the optimizer working towards it, as iGAN's
+    optimizer thread did, each start keeping its own pull, without the latents crossing to the
+    GUI on every step."""
 
     iteration: int
     total: int
@@ -100,7 +102,7 @@ def editing(cache: ModelCache, model: str, device: str | None, strokes: StrokeSe
 
     from igan_app import imaging
     from igan_app.engine.constraints import Constraints
-    from igan_app.engine.editing import edit
+    from igan_app.engine.editing import Starts, edit
     from igan_app.engine.rasterize import rasterize
 
     models = cache.manifold(model, device, features=None)
@@ -111,11 +113,11 @@ def editing(cache: ModelCache, model: str, device: str | None, strokes: StrokeSe
     constraints = Constraints(targets, models.device, keep=current, **keep)
     z0 = torch.from_numpy(np.asarray(anchor, np.float32)).reshape(1, -1).to(models.device)
     begin = None
-    if isinstance(resume, torch.Tensor) and len(resume) == config.starts:
+    if isinstance(resume, Starts) and len(resume) == config.starts:
         begin = resume.to(models.device)
     for step in edit(models.manifold, z0, constraints.cost, config, starts=begin):
         yield Candidates(step.iteration, step.total, step.candidates.cpu().numpy(),
-                         imaging.to_uint8(step.images), tuple(step.costs), step.ms, step.latents)
+                         imaging.to_uint8(step.images), tuple(step.costs), step.ms, step.starts)
 
 
 # --- the path from the anchor to a candidate, and the transfer onto the photo ---------------

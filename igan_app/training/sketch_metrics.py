@@ -55,8 +55,8 @@ def renderers(painter: Painter) -> dict[str, Renderer]:
 
     if painter.has_style:
         def prior(labels, truth, first):
-            z = torch.randn(len(labels), model.generator.z_dim,
-                            generator=torch.Generator().manual_seed(first)).to(device)
+            # The styles a user gets from seeds: the painter's own sampling (its style prior).
+            z = torch.cat([painter.seed_code(first + k) for k in range(len(labels))]).to(device)
             return imaging.to_uint8(model(inputs(labels, truth), z))
 
         def own(labels, truth, _first):

@@ -64,8 +64,8 @@ def colorize(labels: np.ndarray) -> np.ndarray:
 def colors_to_labels(rgb: np.ndarray, *, source: str = "label map") -> np.ndarray:
     """(H, W, 3) uint8 display colors → (H, W) ids, snapping each color to the nearest label.
 
-    Raises LabelMapError naming the first offending color and where it is when a pixel is farther
-    than MAX_COLOR_DISTANCE from every label color.
+    Raises LabelMapError, one line naming the first pixel (in reading order) farther than
+    MAX_COLOR_DISTANCE from every label color, how many such pixels there are, and what to do.
     """
     packed = (rgb[..., 0].astype(np.int32) << 16) | (rgb[..., 1].astype(np.int32) << 8) | rgb[..., 2]
     # Label maps hold few distinct colors: match those, not every pixel.
@@ -75,15 +75,15 @@ def colors_to_labels(rgb: np.ndarray, *, source: str = "label map") -> np.ndarra
     nearest = dist.argmin(axis=1)
     far = dist[np.arange(len(uniques)), nearest] > MAX_COLOR_DISTANCE
     if far.any():
-        bad = int(np.flatnonzero(far)[0])
-        where = np.flatnonzero(inverse == bad)[0]
-        y, x = divmod(int(where), rgb.shape[1])
-        count = int(np.isin(inverse, np.flatnonzero(far)).sum())
-        raise LabelMapError(
-            f"{source}: color {tuple(int(c) for c in colors[bad])} at (x={x}, y={y}) is not a label "
-            f"color ({count} such pixels); labels are "
-            + ", ".join(f"{lab.name} {lab.color}" for lab in LABELS)
-        )
+        bad = far[inverse]  # per pixel, in reading order
+        where = int(np.argmax(bad))
+        y, x = divmod(where, rgb.shape[1])
+        count = int(bad.sum())
+        color = tuple(int(c) for c in rgb[y, x])
+        which = (f"{count} pixels are not a label color, the first {color} at (x={x}, y={y})"
+                 if count > 1 else f"the pixel at (x={x}, y={y}), {color}, is not a label color")
+        raise LabelMapError(f"{source}: {which}; paint only in the {NUM_LABELS} label colors (the "
+                            "README's table, the paint tab's palette) and save as PNG, not JPEG")
     return nearest.astype(np.uint8)[inverse].reshape(rgb.shape[:2])
 
 

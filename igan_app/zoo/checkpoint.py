@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import importlib
 import json
+import math
 import os
 import shutil
 import uuid
@@ -20,6 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from igan_app.files import fsync_file
+from igan_app.messages import one_line
 
 if TYPE_CHECKING:
     import torch
@@ -32,6 +34,11 @@ CARD_FILE = "card.md"
 DTYPES = ("float32", "float16")
 REQUIRED_FIELDS = ("format", "kind", "args", "resolution", "value_range", "data", "dtype")
 MAX_LISTED = 10  # per category in the strict-loading error, so a wrong checkpoint stays readable
+# Bounds on what config.json may ask for: every number in "args" (widths, depths, counts: a
+# network is built from them before its weights are compared, and a count of a million would
+# build for hours) and each side of "resolution".
+MAX_ARG = 4096
+MAX_RESOLUTION = 16384
 
 # Modules whose import registers the project's own networks; imported on first lookup so that
 # reading a config never pays for building networks. Filled as network families are added.
@@ -149,7 +156,25 @@ def _is_a(value: Any, types: type | tuple[type, ...]) -> bool:
 
 def _is_resolution(value: Any) -> bool:
     values = value if isinstance(value, list) and len(value) == 2 else [value]
-    return all(_is_a(v, int) and v > 0 for v in values)
+    return all(_is_a(v, int) and 0 < v <= MAX_RESOLUTION for v in values)
+
+
+def _numbers_in_range(value: Any) -> bool:
+    """Whether every number in `value` (nested in lists and objects) is finite and within
+    ±MAX_ARG."""
+    if isinstance(value, dict):
+        return all(_numbers_in_range(v) for v in value.values())
+    if isinstance(value, list):
+        return all(_numbers_in_range(v) for v in value)
+    if _is_a(value, (int, float)):
+        return math.isfinite(value) and abs(value) <= MAX_ARG
+    return True
+
+
+def _is_value_range(value: Any) -> bool:
+    return (isinstance(value, list) and len(value) == 2
+            and all(_is_a(v, (int, float)) and math.isfinite(v) for v in value)
+            and value[0] < value[1])
 
 
 def _resolution(value: Any) -> tuple[int, int]:
@@ -171,8 +196,12 @@ def read_config(folder: str | os.PathLike[str]) -> dict[str, Any]:
         raise CheckpointError(folder, f"{CONFIG_FILE} is missing")
     try:
         raw = json.loads(path.read_text(encoding="utf-8"))
-    except (json.JSONDecodeError, UnicodeDecodeError) as err:
-        raise CheckpointError(folder, f"{CONFIG_FILE} is not valid JSON: {err}") from None
+    except (ValueError, RecursionError) as err:  # JSON, UTF-8, an int of 5000 digits, nesting
+        raise CheckpointError(folder, f"{CONFIG_FILE} is not valid JSON: "
+                              f"{one_line(err)}") from None
+    except OSError as err:
+        raise CheckpointError(folder, f"{CONFIG_FILE} cannot be read: "
+                              f"{err.strerror or one_line(err)}") from None
     if not isinstance(raw, dict):
         raise CheckpointError(folder, f"{CONFIG_FILE} must hold a JSON object")
     missing = [name for name in REQUIRED_FIELDS if name not in raw]
@@ -180,24 +209,30 @@ def read_config(folder: str | os.PathLike[str]) -> dict[str, Any]:
         raise CheckpointError(folder, f"{CONFIG_FILE} lacks required field(s): "
                               f"{', '.join(missing)}")
     if raw["format"] != FORMAT:
-        raise CheckpointError(folder, f"{CONFIG_FILE} has format {raw['format']!r}, "
+        raise CheckpointError(folder, f"{CONFIG_FILE} has format {_short(raw['format'])}, "
                               f"expected {FORMAT!r}")
-    rng, number = raw["value_range"], (int, float)
+    rng = raw["value_range"]
     checks = [
         (isinstance(raw["kind"], str) and raw["kind"], "kind must be a non-empty string"),
         (isinstance(raw["args"], dict), "args must be an object of constructor arguments"),
-        (_is_resolution(raw["resolution"]),
-         f"resolution must be a positive int or [height, width], got {raw['resolution']!r}"),
-        (isinstance(rng, list) and len(rng) == 2 and all(_is_a(v, number) for v in rng),
-         f"value_range must be [low, high], got {rng!r}"),
+        (_numbers_in_range(raw["args"]), f"args must hold numbers within ±{MAX_ARG}"),
+        (_is_resolution(raw["resolution"]), (f"resolution must be a positive int or [height, "
+         f"width], at most {MAX_RESOLUTION}, got {_short(raw['resolution'])}")),
+        (_is_value_range(rng), f"value_range must be [low, high], low < high, got {_short(rng)}"),
         (isinstance(raw["data"], str), "data must be a string describing the training data"),
-        (raw["dtype"] in DTYPES, f"dtype must be one of {', '.join(DTYPES)}, got {raw['dtype']!r}"),
+        (isinstance(raw["dtype"], str) and raw["dtype"] in DTYPES,
+         f"dtype must be one of {', '.join(DTYPES)}, got {_short(raw['dtype'])}"),
         (isinstance(raw.get("meta", {}), dict), "meta must be an object"),
     ]
     problems = [message for ok, message in checks if not ok]
     if problems:
         raise CheckpointError(folder, f"{CONFIG_FILE} is invalid: {'; '.join(problems)}")
     return raw
+
+
+def _short(value: Any) -> str:
+    """A value from a file for a message: its repr, cut at 60 characters."""
+    return text if len(text := repr(value)) <= 60 else text[:57] + "..."
 
 
 def save_checkpoint(folder: str | os.PathLike[str], model: nn.Module, *, kind: str,
@@ -301,20 +336,36 @@ def load_checkpoint(folder: str | os.PathLike[str], *,
         state = load_file(str(weights), device="cpu")
     except (SafetensorError, OSError, ValueError, RuntimeError) as err:
         raise CheckpointError(folder, f"{weights} is damaged or not a safetensors file: "
-                              f"{err}") from None
-    try:
-        model = cls(**config.args)
-    except TypeError as err:
-        raise CheckpointError(folder, f"{cls.__qualname__} rejects the arguments "
-                              f"{config.args!r} in {CONFIG_FILE}: {err}") from None
-    mismatch = describe_mismatch(model.state_dict(), state)
+                              f"{one_line(err)}") from None
+    # Built on the meta device first (no memory, no initialisation), so that arguments asking
+    # for a network far larger than the weights on disk fail on the comparison, not in malloc.
+    probe = _build(cls, config.args, folder, torch.device("meta"))
+    mismatch = describe_mismatch(probe.state_dict(), state)
     if mismatch:
-        raise CheckpointError(folder, f"weights do not fit {cls.__qualname__}{config.args!r}:\n"
-                              + mismatch)
-    model.load_state_dict(state, strict=True)
+        # One line, as every error of a file: the categories and their first keys.
+        summary = mismatch.replace(":\n  ", ": ").replace("\n  ", ", ").replace("\n", "; ")
+        raise CheckpointError(folder, f"weights do not fit {cls.__qualname__}{config.args!r}: "
+                              + summary)
+    model = _build(cls, config.args, folder, torch.device("cpu"))
+    try:
+        model.load_state_dict(state, strict=True)
+    except RuntimeError as err:
+        raise CheckpointError(folder, f"{WEIGHTS_FILE} does not load into "
+                              f"{cls.__qualname__}: {one_line(err)}") from None
     model.to(device=torch.device(device), dtype=dtype or torch.float32)
     model.eval()
     return LoadedModel(model=model, config=config, path=folder)
+
+
+def _build(cls: type[nn.Module], args: dict[str, Any], folder: Path,
+           device: torch.device) -> nn.Module:
+    """`cls(**args)` on `device`; CheckpointError for arguments the constructor refuses."""
+    try:
+        with device:
+            return cls(**args)
+    except Exception as err:  # noqa: BLE001 - the arguments come from a file: its fault
+        raise CheckpointError(folder, f"{cls.__qualname__} rejects the arguments {args!r} in "
+                              f"{CONFIG_FILE}: {type(err).__name__}: {one_line(err)}") from None
 
 
 def describe_mismatch(expected: Mapping[str, torch.Tensor],
@@ -325,12 +376,21 @@ def describe_mismatch(expected: Mapping[str, torch.Tensor],
     shapes = [f"{key}: checkpoint {list(found[key].shape)} vs model {list(value.shape)}"
               for key, value in expected.items()
               if key in found and tuple(found[key].shape) != tuple(value.shape)]
+    kinds = [f"{key}: checkpoint {found[key].dtype} vs model {value.dtype}"
+             for key, value in expected.items()
+             if key in found and _dtype_kind(found[key]) != _dtype_kind(value)]
     sections = []
     for title, items in (("missing keys", missing), ("unexpected keys", unexpected),
-                         ("shape mismatches", shapes)):
+                         ("shape mismatches", shapes), ("dtype mismatches", kinds)):
         if items:
             lines = [f"  {item}" for item in items[:MAX_LISTED]]
             if len(items) > MAX_LISTED:
                 lines.append(f"  … and {len(items) - MAX_LISTED} more")
             sections.append(f"{title} ({len(items)}):\n" + "\n".join(lines))
     return "\n".join(sections)
+
+
+def _dtype_kind(tensor: torch.Tensor) -> str:
+    # Values of one kind load into another only by losing what they mean (a complex weight
+    # cast to real, a float count).
+    return "complex" if tensor.is_complex() else "float" if tensor.is_floating_point() else "int"

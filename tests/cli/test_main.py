@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+import re
 import subprocess
 import sys
 
@@ -51,6 +53,26 @@ def test_help_as_a_process():
     assert result.returncode == 0, result.stderr
     for command in ("world", "models", "doctor", "--device"):
         assert command in result.stdout
+
+
+TRAINERS = ("manifold", "encoder", "segmenter", "features", "spade", "pix2pix")
+
+
+def test_every_trainer_is_named_in_the_help(capsys):
+    assert cli.main([]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    at = next(i for i, line in enumerate(lines) if line.split()[:1] == ["train"])
+    # argparse wraps a long summary onto lines indented deeper than the command names
+    summary = " ".join([lines[at], *itertools.takewhile(lambda line: line.startswith(" " * 6),
+                                                        lines[at + 1:])])
+    with pytest.raises(SystemExit):
+        cli.main(["train", "--help"])
+    train_help = capsys.readouterr().out
+    for trainer in TRAINERS:
+        assert re.search(rf"\b{trainer}\b", summary), summary
+        assert re.search(rf"^\s+{trainer}\s", train_help, re.MULTILINE), trainer
+    description = train_help.split("options:")[0]
+    assert all(trainer in description for trainer in TRAINERS), description
 
 
 def test_no_command_prints_help(capsys):
@@ -163,6 +185,17 @@ def test_models_list_with_no_models(tmp_path, monkeypatch, capsys):
     out = capsys.readouterr().out
     assert "No models were found" in out
     assert str(user) in out and str(shipped) in out
+
+
+def test_doctor_read_only_in_part_stops_quietly():
+    # as `igan doctor | head -1` does: the reader leaves while the report is still coming
+    with subprocess.Popen([sys.executable, "-m", "igan_app", "--device", "cpu", "doctor"],
+                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) as process:
+        assert process.stdout.readline().startswith("iGAN Studio:")
+        process.stdout.close()
+        stderr = process.stderr.read()
+        assert process.wait(timeout=120) == 141
+    assert "Traceback" not in stderr and "error" not in stderr.lower(), stderr
 
 
 def test_doctor(capsys, monkeypatch, tmp_path):

@@ -100,3 +100,12 @@ def test_states_are_kept_not_copied():
     assert history.current is second
     assert history.undo() is first
     assert history.redo() is second
+
+
+def test_replace_changes_the_current_state_and_keeps_the_steps():
+    history = History("opened")
+    history.push("second photo", "open")
+    history.replace("second photo, projected")
+    assert history.current == "second photo, projected" and history.undo_label == "open"
+    assert history.undo() == "opened"
+    assert history.redo() == "second photo, projected"

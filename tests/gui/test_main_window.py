@@ -10,6 +10,7 @@ landscape64 (`SHIPPED`).
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -27,19 +28,9 @@ ASSETS = Path(__file__).resolve().parents[2] / "assets"
 PHOTO = ASSETS / "photos" / "dune.jpg"
 WAIT_MS = 60_000  # generous bounds for a slow CI machine; each wait takes a second or two here
 
-pytestmark = pytest.mark.usefixtures("one_torch_thread", "models_dir")
+pytestmark = pytest.mark.usefixtures("one_torch_thread", "tiny_models_dir")
 SHIPPED = pytest.mark.parametrize(  # the window's model, for a test that needs a trained one
     "model", [pytest.param("landscape64", marks=pytest.mark.slow)])
-
-
-@pytest.fixture(scope="module")
-def models_dir(tmp_path_factory):
-    """The tiny manifold, in the user models folder (IGAN_MODELS_DIR) for the whole module."""
-    root = tmp_path_factory.mktemp("models")
-    save_manifold(root / TINY_MANIFOLD)
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("IGAN_MODELS_DIR", str(root))
-        yield root
 
 
 @pytest.fixture
@@ -49,16 +40,8 @@ def model() -> str:
 
 
 @pytest.fixture
-def window(qtbot, tmp_path, model):
-    settings = Settings(QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat))
-    settings.projection_steps = 5
-    settings.starts, settings.candidates = 8, 4
-    settings.device, settings.model = "cpu", model
-    win = MainWindow(settings, start=False, autosave=tmp_path / "last.igan")
-    qtbot.addWidget(win)
-    win.resize(1100, 750)
-    win.show()
-    qtbot.waitExposed(win)
+def window(open_window, tmp_path, model):
+    win = open_window(tmp_path, model)
     yield win
     win.close()
 
@@ -164,9 +147,18 @@ def test_moving_the_slider_invalidates_the_preview_and_apply_computes_it(qtbot, 
 def test_a_failing_job_shows_a_message_and_the_window_stays_usable(qtbot, window, tmp_path):
     small = tmp_path / "small.png"
     imaging.write_image(small, np.full((40, 50, 3), 128, np.uint8))
-    assert window.open_photo(small)  # it reads; the model refuses it in the projection job
-    qtbot.waitUntil(lambda: "smaller than the model" in window.last_error, timeout=WAIT_MS)
+    # It reads, but it is smaller than the model's frame: refused before it replaces anything
+    # (issue 14; it used to fail later, in the projection job).
+    assert not window.open_photo(small)
+    assert "smaller than the model" in window.last_error and window.editor.document is None
+
+    model_folder = save_manifold(tmp_path / "broken")  # its config reads, its weights do not load
+    (model_folder / "weights.safetensors").write_bytes(b"not weights")
+    window.editor.set_options(replace(window.editor.options, model=str(model_folder)))
+    assert window.open_photo(PHOTO)  # it reads and fits; the model fails in the projection job
+    qtbot.waitUntil(lambda: "the projection failed" in window.last_error, timeout=WAIT_MS)
     assert window.editor.busy == ""
+    window._apply_options()  # back to the window's model
 
     broken = tmp_path / "broken.jpg"
     broken.write_bytes(b"not a picture at all")

@@ -142,3 +142,23 @@ def test_save_refuses_ids_that_are_no_label(tmp_path):
     with pytest.raises(LabelMapError, match="200"):
         save_labels(path, labels)
     assert list(tmp_path.iterdir()) == []
+
+
+def test_colors_far_from_every_label_are_one_line_with_the_first_the_count_and_what_to_do(tmp_path):
+    labels = _every_label_map()
+    rgb = colorize(labels)
+    rgb[2, 9] = (255, 0, 255)  # the first in reading order
+    rgb[5, 7] = (0, 0, 0)
+    rgb[6, 1] = (255, 0, 255)
+    path = tmp_path / "painted.png"
+    imaging.write_image(path, rgb)
+    with pytest.raises(LabelMapError) as info:
+        load_labels(path)
+    message = str(info.value)
+    assert "\n" not in message and len(message) < 200 + len(str(path)), message
+    assert message.startswith(f"{path}: ")
+    assert "(255, 0, 255)" in message and "x=9, y=2" in message, message
+    assert re.search(r"\b3 pixels\b", message), message
+    # no list of every label's color: the first bad color is the only triple in the line
+    assert re.findall(r"\(\d+, \d+, \d+\)", message) == ["(255, 0, 255)"], message
+    assert "not a label color" in message and "PNG" in message  # and what to do about it

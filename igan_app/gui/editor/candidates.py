@@ -1,21 +1,55 @@
-"""The candidates grid: K thumbnails of the edit's proposals with their costs; a click chooses."""
+"""The candidates grid: K thumbnails of the edit's proposals with their costs; a click chooses.
+
+The chosen one is marked by a border: the style's selection would tint its thumbnail with the
+highlight colour (a peach sky turns blue-grey), and the colours are what the user chooses by.
+"""
 
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtCore import QSize, Qt, Signal
-from PySide6.QtGui import QIcon
-from PySide6.QtWidgets import QListView, QListWidget, QListWidgetItem, QWidget
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QRectF, QSize, Qt, Signal
+from PySide6.QtGui import QIcon, QPainter, QPalette, QPen
+from PySide6.QtWidgets import (
+    QListView,
+    QListWidget,
+    QListWidgetItem,
+    QStyle,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
+    QWidget,
+)
 
 from igan_app.gui.images import to_pixmap
 
 TILE = 112  # thumbnail side in screen pixels
+BORDER = 4  # width of the chosen candidate's border, screen pixels
 
 
 def upscale(image: np.ndarray, side: int) -> np.ndarray:
     """Nearest-neighbour enlargement to at least `side`: small model pictures stay crisp."""
     factor = max(1, side // max(image.shape[:2]))
     return np.repeat(np.repeat(image, factor, 0), factor, 1)
+
+
+class BorderedSelection(QStyledItemDelegate):
+    """Draws each item as unselected, its thumbnail in its own colours, and a border in the
+    highlight colour around the selected one."""
+
+    def paint(self, painter: QPainter, option: QStyleOptionViewItem,
+              index: QModelIndex | QPersistentModelIndex) -> None:
+        selected = bool(option.state & QStyle.StateFlag.State_Selected)
+        plain = QStyleOptionViewItem(option)
+        plain.state &= ~QStyle.StateFlag.State_Selected
+        super().paint(painter, plain, index)
+        if selected:
+            painter.save()
+            pen = QPen(option.palette.color(QPalette.ColorRole.Highlight), BORDER)
+            pen.setJoinStyle(Qt.PenJoinStyle.MiterJoin)
+            painter.setPen(pen)
+            painter.setBrush(Qt.BrushStyle.NoBrush)
+            half = BORDER / 2
+            painter.drawRect(QRectF(option.rect).adjusted(half, half, -half, -half))
+            painter.restore()
 
 
 class CandidateGrid(QListWidget):
@@ -33,6 +67,7 @@ class CandidateGrid(QListWidget):
         self.setUniformItemSizes(True)
         self.setWordWrap(False)
         self.setSelectionMode(QListWidget.SelectionMode.SingleSelection)
+        self.setItemDelegate(BorderedSelection(self))
         self.setToolTip("The edit's candidates, best first: click one to choose it")
         self.itemClicked.connect(lambda item: self.candidateChosen.emit(self.row(item)))
 

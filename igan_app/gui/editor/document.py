@@ -70,6 +70,12 @@ def new_document(photo: np.ndarray, path: str | None, box: tuple[int, int, int, 
     return Document(photo, photo, path, frame, StrokeSet(photo.shape[:2]))
 
 
+def has_work(doc: Document | None) -> bool:
+    """Whether the document holds something the user made: strokes, or edits applied to the
+    photo (an opened photo, projected or not, holds none)."""
+    return doc is not None and (not doc.strokes.is_empty or doc.photo is not doc.original)
+
+
 def view_pictures(view: str, doc: Document | None, preview: np.ndarray | None,
                   picture: np.ndarray | None) -> tuple[np.ndarray | None, np.ndarray | None]:
     """(what the canvas shows in `view`, the generated picture drawn over the region or None).
@@ -124,5 +130,5 @@ def from_session(session: EditorSession) -> Document:
                     session.anchor, session.current)
 
 
-__all__ = ["PATH_FRAMES", "VIEWS", "Document", "EditOptions", "frame_for", "from_session", "new_document",
-           "side_by_side", "to_session", "view_pictures"]
+__all__ = ["PATH_FRAMES", "VIEWS", "Document", "EditOptions", "frame_for", "from_session",
+           "has_work", "new_document", "side_by_side", "to_session", "view_pictures"]

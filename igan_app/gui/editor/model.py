@@ -1,21 +1,21 @@
 """The editor's state and the model jobs it asks for: what the editor widgets show and change.
 
-The document (photo, region, strokes, the anchor latent) is an immutable snapshot kept in an undo
-history; strokes and applied edits push new snapshots. What the model proposes for the document
-(candidates, the path to the chosen one) is derived state, replaced as jobs report. Every model
-job goes to the shared `ModelWorker` through a `RequestTracker`, which reports this tab's
-requests only (the morph and paint tabs submit to the same worker).
+The document (photo, region, strokes, the anchor latent) is an immutable snapshot kept in one undo
+history; opening a photo, strokes and applied edits push new snapshots. What the model proposes
+(candidates, the path to the chosen one) is derived state, replaced as jobs report. Model jobs go
+to the shared `ModelWorker` through a `RequestTracker`, which reports this tab's requests only.
 
 While the user drags a stroke, the edit continues from the last shown step of the previous edit
-(its `Candidates.resume`, an opaque value this model hands back and never reads), so the
-optimizer keeps working towards the stroke as it grows, as iGAN's optimizer thread did; `LiveEditPacing` says when the
-grown stroke's edit is submitted.
+(its `Candidates.resume`, an opaque value this model hands back and never reads), so the optimizer
+keeps working towards the stroke as it grows, as iGAN's optimizer thread did; `LiveEditPacing`
+says when the grown stroke's edit is submitted.
 """
 
 from __future__ import annotations
 
 import logging
 from dataclasses import replace
+from pathlib import Path
 
 import numpy as np
 from PySide6.QtCore import QObject, QTimer, Signal
@@ -46,6 +46,7 @@ class EditorModel(QObject):
     pathChanged = Signal()  # the chosen candidate, its path frames or the slider position
     busyChanged = Signal(str)  # what runs now ("" when idle)
     progressed = Signal(int, int)  # done, total of the running job (0, 0: no measure)
+    applied = Signal()  # Apply carried an edit onto the photo
     errorOccurred = Signal(str)  # one line for a dialog; the document is kept
     statusMessage = Signal(str)
     stepTimed = Signal(float)  # milliseconds per optimizer update
@@ -64,16 +65,14 @@ class EditorModel(QObject):
         self._resume: object = None  # the last shown edit step's `resume`: the next edit's start
         self._pacing = LiveEditPacing()
         self._resolution: int | None = None
+        self._projecting: np.ndarray | None = None  # the photo the running projection is for
         self._models_described = ""
         self.proposal = Proposal()
         self._previews = EditPreview()  # the chosen edit carried onto the photo; Apply commits it
         self._preview_timer = QTimer(self, singleShot=True, interval=PREVIEW_DELAY_MS)
         self._preview_timer.timeout.connect(self._request_preview)
-        self._requests.started.connect(self._on_started)
-        self._requests.step.connect(self._on_step)
-        self._requests.finished.connect(self._on_finished)
-        self._requests.failed.connect(self._on_failed)
-        self._requests.cancelled.connect(self._on_cancelled)
+        for report in ("started", "step", "finished", "failed", "cancelled"):
+            getattr(self._requests, report).connect(getattr(self, f"_on_{report}"))
 
     # --- the document -----------------------------------------------------------------------
 
@@ -94,26 +93,22 @@ class EditorModel(QObject):
 
     def strokes(self) -> StrokeSet | None:
         """The committed strokes plus the one being drawn."""
-        doc = self.document
-        if doc is None:
-            return None
-        if self._drawing is None:
-            return doc.strokes
-        return doc.strokes.add(self._drawing)
+        doc, drawing = self.document, self._drawing
+        return None if doc is None else doc.strokes if drawing is None else doc.strokes.add(drawing)
 
     def set_options(self, options: EditOptions) -> None:
-        model_changed = (options.model, options.device) != (self.options.model,
-                                                            self.options.device)
-        self.options = options
-        if self.path is not None and not model_changed:
+        old, self.options = self.options, options
+        if (options.model, options.device) != (old.model, old.device):
+            # A latent of one manifold means nothing to another, nor do the undo steps' latents.
+            self.reproject(keep_steps=options.model == old.model)
+        elif self.path is not None:
             self._preview_timer.start()  # the preview was made with the old options
-        if model_changed:
-            self.reproject()  # a latent of one manifold means nothing to another
 
     def open_photo(self, photo: np.ndarray, path: str | None = None,
                    box: tuple[int, int, int, int] | None = None) -> None:
-        """Start a new document on `photo` (RGB uint8) and project it. The region is `box`, or
-        the largest centred square; it is checked against the model once the model is loaded."""
+        """Start a new document on `photo` (RGB uint8) and project it (a step Undo returns from
+        when another document was open). The region is `box`, or the largest centred square; it
+        is checked against the model once the model is loaded."""
         self._start(new_document(photo, path, box, self._resolution))
         self._project()
 
@@ -121,18 +116,17 @@ class EditorModel(QObject):
         """Start from a saved document (an opened session): projected again only when it has no
         anchor; its strokes are optimized again (the seed is fixed, so the candidates return)."""
         self._start(doc)
-        if doc.anchor is None:
-            self._project()
-        else:
-            self._edit()
+        self._follow_document()
 
-    def reproject(self) -> None:
+    def reproject(self, *, keep_steps: bool = True) -> None:
         """Project the current photo again (after a cancelled projection, or to start over from
-        the photo rather than from the last applied edit)."""
+        the photo rather than the last applied edit); `keep_steps` False forgets the undo steps."""
         doc = self.document
         if doc is not None:
             self._clear_candidates()
-            self._set_document(replace(doc, anchor=None, current=None), push=None)
+            (self.history.replace if keep_steps else self.history.reset)(
+                replace(doc, anchor=None, current=None))
+            self.documentChanged.emit()
             self._project()
 
     # --- strokes ----------------------------------------------------------------------------
@@ -163,32 +157,40 @@ class EditorModel(QObject):
             self.documentChanged.emit()
             self.errorOccurred.emit(f"the stroke was not added: {err}")
             return
-        self._set_document(replace(doc, strokes=strokes), push=f"{item_kind(item)} stroke")
-        self._edit()
+        self._push(replace(doc, strokes=strokes), f"{item_kind(item)} stroke")
+        if doc.anchor is None and "project" not in self._requests.pending():
+            self.statusMessage.emit("projecting the photo first (it was not); the edit follows")
+            self._project()
+        else:
+            self._edit()
 
     def clear_strokes(self) -> None:
         doc = self.document
         if doc is None or doc.strokes.is_empty:
             return
-        self._set_document(replace(doc, strokes=StrokeSet(doc.photo.shape[:2])),
-                           push="clear strokes")
+        self._push(replace(doc, strokes=StrokeSet(doc.photo.shape[:2])), "clear strokes")
         self._clear_candidates()
 
     def undo(self) -> None:
         if self.history is not None and self.history.can_undo:
             self.history.undo()
-            self._after_history_move()
+            self._follow_document()
 
     def redo(self) -> None:
         if self.history is not None and self.history.can_redo:
             self.history.redo()
-            self._after_history_move()
+            self._follow_document()
 
-    def _after_history_move(self) -> None:
+    def _follow_document(self) -> None:
+        # The document changed under the model (undo, redo, a session): its edit, or projection.
         self._drawing = None
         self._resume = None
         self.documentChanged.emit()
-        if self.document.strokes.is_empty:
+        if self.document.anchor is None:  # a document left before its projection ended
+            self._clear_candidates()
+            self._project()
+        elif self.document.strokes.is_empty:
+            self.stop()  # a job for the document left behind
             self._clear_candidates()
         else:
             self._edit()
@@ -216,25 +218,22 @@ class EditorModel(QObject):
         return self._previews.photo_for(self._edit_state())
 
     def _edit_state(self) -> tuple | None:
-        if self.chosen is None or self.document is None:
-            return None
-        return (self.document, self.candidates, self.chosen, self.position, self.options)
+        doc = self.document
+        return (None if self.chosen is None or doc is None
+                else (doc, self.candidates, self.chosen, self.position, self.options))
 
     def picture(self) -> np.ndarray | None:
         """The generated picture the candidate view shows: the path frame at the slider, else
         the best candidate, else the anchor's picture."""
-        picture = self.proposal.picture()
-        if picture is None and self.document is not None:
-            return self.document.current
-        return picture
+        picture, doc = self.proposal.picture(), self.document
+        return doc.current if picture is None and doc is not None else picture
 
     def fix(self) -> None:
         """iGAN's Fix: the picture at the slider becomes the new starting point of the edit."""
         latent = self.proposal.latent()
         if latent is None or self.document.anchor is None:
             return
-        self._set_document(replace(self.document, anchor=latent, current=self.picture()),
-                           push="fix")
+        self._push(replace(self.document, anchor=latent, current=self.picture()), "fix")
         self._clear_candidates()
         self._edit()
 
@@ -244,17 +243,19 @@ class EditorModel(QObject):
         self._resume = None
         self._edit()
 
-    def apply(self) -> None:
-        """Carry the change at the slider onto the full-resolution photo (undoable)."""
+    def apply(self) -> bool:
+        """Carry the change at the slider onto the full-resolution photo (undoable): done, or
+        asked of the worker (`applied` follows); False, with a message, when nothing is chosen."""
         if self.proposal.target() is None or self.document.anchor is None:
             self.errorOccurred.emit("choose a candidate first: paint strokes, then click one")
-            return
+            return False
         self._preview_timer.stop()  # a preview submitted now would replace the apply
         computed = self._previews.for_state(self._edit_state())
         if computed is not None:
             self._applied(computed)  # already computed for exactly this state
         else:
             self._submit_transfer("apply")
+        return True
 
     def _request_preview(self) -> None:
         state = self._edit_state()
@@ -275,6 +276,7 @@ class EditorModel(QObject):
     # --- jobs -------------------------------------------------------------------------------
 
     def _project(self) -> None:
+        self._projecting = self.document.photo
         self._requests.submit("project",
                               jobs.projection_job(self._cache, self.options, self.document))
 
@@ -282,8 +284,7 @@ class EditorModel(QObject):
         doc, strokes = self.document, self.strokes()
         if doc is None or doc.anchor is None or strokes is None or strokes.is_empty:
             return
-        steps = jobs.edit_job(self._cache, self.options, doc, strokes, self._seed,
-                              self._resume)
+        steps = jobs.edit_job(self._cache, self.options, doc, strokes, self._seed, self._resume)
         self._pacing.submitted(self._requests.submit("edit" if not live else "live edit", steps))
 
     def _render_path(self) -> None:
@@ -331,22 +332,22 @@ class EditorModel(QObject):
 
     def _projected(self, result: journey.Projected, frame: Frame) -> None:
         doc = self.document
-        if doc is None:
-            return
+        if doc is None or doc.anchor is not None or doc.photo is not self._projecting:
+            return  # Undo went back to another document while it ran
         # The projection is part of opening the photo, not an undoable step of its own.
-        self.history.reset(replace(doc, frame=frame, anchor=result.latent, current=result.image))
+        self.history.replace(replace(doc, frame=frame, anchor=result.latent, current=result.image))
         self.documentChanged.emit()
         self.statusMessage.emit(f"projected the region onto the manifold (loss {result.loss:.3f})")
         self._edit()
 
     def _applied(self, result: journey.Applied) -> None:
         doc = self.document
-        self._set_document(replace(doc, photo=result.photo, anchor=result.latent,
-                                   current=result.image,
-                                   strokes=StrokeSet(result.photo.shape[:2])), push="apply")
+        self._push(replace(doc, photo=result.photo, anchor=result.latent, current=result.image,
+                           strokes=StrokeSet(result.photo.shape[:2])), "apply")
         self._clear_candidates()
         self.statusMessage.emit(f"applied the edit to the {doc.photo.shape[1]}×"
                                 f"{doc.photo.shape[0]} photo in {result.seconds:.2f} s")
+        self.applied.emit()
 
     def _on_finished(self, request: int, _kind: str, _last: object) -> None:
         self._previews.ended(request)
@@ -362,8 +363,7 @@ class EditorModel(QObject):
 
     def _on_cancelled(self, request: int, _kind: str) -> None:
         self._previews.ended(request)
-        if not self._requests.pending():
-            self._set_busy("")
+        self._set_busy("")
         self._edit_ended(request)
 
     def _edit_ended(self, request: int) -> None:
@@ -373,16 +373,16 @@ class EditorModel(QObject):
     # --- helpers ----------------------------------------------------------------------------
 
     def _start(self, doc: Document) -> None:
-        self.history = History(doc)
+        if self.history is None:
+            self.history = History(doc)
+        else:  # a step of the one history: Undo returns to the document replaced, with its anchor
+            self.history.push(doc, f"open {Path(doc.path).name if doc.path else 'a picture'}")
         self._drawing = None
         self._clear_candidates()
         self.documentChanged.emit()
 
-    def _set_document(self, doc: Document, push: str | None) -> None:
-        if push is None:
-            self.history.reset(doc)
-        else:
-            self.history.push(doc, push)
+    def _push(self, doc: Document, label: str) -> None:
+        self.history.push(doc, label)
         self.documentChanged.emit()
 
     def _clear_candidates(self) -> None:
@@ -392,6 +392,8 @@ class EditorModel(QObject):
         self.pathChanged.emit()
 
     def _set_busy(self, what: str) -> None:
+        if not what and self._requests.pending():
+            return  # a newer request is waiting to start: it will say what it does
         if what != self._busy:
             self._busy = what
             self.busyChanged.emit(what)

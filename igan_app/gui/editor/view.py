@@ -29,6 +29,7 @@ from igan_app.engine.choices import TRANSFER_MODES
 from igan_app.gui.editor.candidates import CandidateGrid
 from igan_app.gui.editor.canvas import PhotoCanvas
 from igan_app.gui.editor.document import PATH_FRAMES, VIEWS, view_pictures
+from igan_app.gui.editor.hint import CanvasHint, hint_text
 from igan_app.gui.editor.model import EditorModel
 from igan_app.gui.images import from_qcolor, to_qcolor
 from igan_app.gui.settings import BRUSH_TOOLS, Settings
@@ -43,6 +44,8 @@ TOOLS = {
     "pan": ("&Hand", "H", "Drag to pan (or drag with the middle button, or hold Space)"),
 }
 VIEW_KEYS = ("1", "2", "3", "4", "5")
+# The side-by-side picture is two photos wide: a stroke there would land in the wrong place.
+NOT_BESIDE = " (unavailable in the side by side view: choose another view to paint)"
 PLAY_INTERVAL_MS = 90
 
 
@@ -59,6 +62,7 @@ class EditorView(QWidget):
         self._shown_photo = None  # the array last given to the canvas, to skip needless copies
 
         self.canvas = PhotoCanvas()
+        self.hint = CanvasHint(self.canvas)
         self.grid = CandidateGrid()
         self.slider = QSlider(Qt.Orientation.Horizontal)
         self.slider.setRange(0, PATH_FRAMES - 1)
@@ -219,10 +223,18 @@ class EditorView(QWidget):
     # --- tools ------------------------------------------------------------------------------
 
     def set_tool(self, name: str) -> None:
+        """Choose the tool; in a view where it cannot act the hand stands in for it, and the
+        tools that cannot act are shown as unavailable."""
         self.tool = name
+        beside = self.view == "side by side"
+        for tool, (_, key, tip) in TOOLS.items():
+            if tool != "pan":
+                self.actions[f"tool:{tool}"].setEnabled(not beside)
+                self.actions[f"tool:{tool}"].setToolTip(f"{tip} ({key})"
+                                                        + (NOT_BESIDE if beside else ""))
+        if beside:
+            name = "pan"
         self.actions[f"tool:{name}"].setChecked(True)
-        if self.view == "side by side":
-            name = "pan"  # the picture is two photos wide: strokes would land in the wrong place
         self.canvas.set_tool(name)
         if name in BRUSH_TOOLS:
             self._show_width(self.settings.brush_width(name))
@@ -300,6 +312,7 @@ class EditorView(QWidget):
 
     def _refresh_document(self) -> None:
         doc = self.model.document
+        self.hint.show_text(hint_text(doc))
         self._refresh_picture()
         if doc is None:
             self.canvas.set_region(None)

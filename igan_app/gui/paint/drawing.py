@@ -35,10 +35,11 @@ class Edit:
 class Drawing:
     """A label map, (side, side) uint8 world label ids, and the drag painting it.
 
-    brush: the brush (and line) diameter in map pixels, clamped to BRUSH_LIMITS.
+    brush: the brush (and line) diameter in map pixels, clamped to BRUSH_LIMITS (the default is
+    gui.settings.DEFAULT_PAINT_BRUSH's, which the tab passes).
     """
 
-    def __init__(self, brush: int = 16, label: int = DEFAULT_LABEL) -> None:
+    def __init__(self, brush: int = 24, label: int = DEFAULT_LABEL) -> None:
         self._labels = new_map()
         self._tool = "brush"
         self._label = self._brush = 0
