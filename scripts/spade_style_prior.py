@@ -1,7 +1,7 @@
 """Fit a SPADE model's style prior: where its style encoder puts real world scenes.
 
     python scripts/spade_style_prior.py [--model models/landscape-spade] [--scenes 2000]
-                                        [--axes 8] [--dry-run]
+                                        [--axes 8] [--temperature 0.8] [--dry-run]
 
 Encodes training scenes 0..scenes-1 (the held-out scenes stay for measuring, bench/styles.py),
 fits `engine.paint.StylePrior` to the encoder's means and writes it, with this command, under
@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -31,6 +32,9 @@ def main() -> int:
     parser.add_argument("--model", type=Path, default=Path("models/landscape-spade"))
     parser.add_argument("--scenes", type=int, default=2000, help="training scenes to encode")
     parser.add_argument("--axes", type=int, default=8, help="principal directions to keep")
+    parser.add_argument("--temperature", type=float, default=0.8,
+                        help="draws' distance from the mean, as a fraction of the fitted "
+                        "deviations (default 0.8: see engine.paint.StylePrior)")
     parser.add_argument("--dry-run", action="store_true", help="print the fit, write nothing")
     args = parser.parse_args()
     loaded = load_checkpoint(args.model, expected_kind="spade")
@@ -44,7 +48,7 @@ def main() -> int:
         codes = np.concatenate([
             model.encode_style(imaging.to_tensor(world.images[i:i + 100]))[0].numpy()
             for i in range(0, args.scenes, 100)])
-    prior = StylePrior.fit(codes, axes=args.axes)
+    prior = replace(StylePrior.fit(codes, axes=args.axes), temperature=args.temperature)
     along = np.linalg.norm(prior.axes, axis=1)
     print(f"{world.description}: codes' mean |μ| {np.abs(prior.mean).mean():.2f}; standard "
           f"deviation along the {args.axes} axes {np.array2string(along, precision=2)}; "

@@ -46,4 +46,17 @@ def write_rotated(newest: str | os.PathLike[str], write: Callable[[Path], None],
     os.replace(fresh, newest)
 
 
-__all__ = ["KEEP_AUTOSAVES", "autosave_names", "rotate", "write_rotated"]
+def unchanged(key: object, last: object) -> bool:
+    """Whether an autosave of `key` would hold what the last one, of `last`, held (then it is
+    not written: it would push an older autosave out for nothing). Keys are tuples, lists and
+    dicts of the autosave's values: arrays and immutable states compare as the same objects
+    (they are replaced, never changed in place), plain values (str, numbers, bytes) by value."""
+    if isinstance(key, (tuple, list)) and isinstance(last, (tuple, list)):
+        return len(key) == len(last) and all(map(unchanged, key, last))
+    if isinstance(key, dict) and isinstance(last, dict):
+        return key.keys() == last.keys() and all(unchanged(key[k], last[k]) for k in key)
+    plain = (str, int, float, bytes, type(None))
+    return key is last or (isinstance(key, plain) and isinstance(last, plain) and key == last)
+
+
+__all__ = ["KEEP_AUTOSAVES", "autosave_names", "rotate", "unchanged", "write_rotated"]

@@ -8,11 +8,14 @@ folderUsed; opened when a photo or session is now the editor's, so the window sh
 Nothing the user made is lost without a question: a photo is checked against the model's frame
 before it replaces anything, replacing unsaved work asks first (and the work is autosaved, and
 Undo brings it back), and saving the result while an edit is shown but not applied asks whether
-to apply it.
+to apply it. A session keeps the editor's candidates (the chosen one comes back chosen) and what
+the window's `tab_parts` gives (the paint and morph tabs'); `sessionOpened` hands an opened
+session to the window, which gives those tabs their parts back.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -22,12 +25,19 @@ from PySide6.QtWidgets import QFileDialog, QMenu, QWidget
 
 from igan_app import imaging
 from igan_app.engine.frame import check_fits
-from igan_app.engine.session import SESSION_SUFFIX, SessionError, open_session, save_session
+from igan_app.engine.session import (
+    SESSION_SUFFIX,
+    EditorSession,
+    SessionError,
+    open_session,
+    save_session,
+)
 from igan_app.engine.strokes import StrokeSet
-from igan_app.gui.autosave import write_rotated
+from igan_app.gui.autosave import unchanged, write_rotated
 from igan_app.gui.dialogs import Button, ask
-from igan_app.gui.editor.document import Document, from_session, has_work, to_session
+from igan_app.gui.editor.document import from_session, has_work, to_session
 from igan_app.gui.editor.model import EditorModel
+from igan_app.gui.editor.proposal import Proposal
 from igan_app.gui.settings import Settings
 
 IMAGE_FILTER = "Images (*.png *.jpg *.jpeg *.bmp *.tif *.tiff *.webp)"
@@ -81,7 +91,11 @@ class EditorFiles(QObject):
 
     Signals: errorOccurred(message); statusMessage(text); folderUsed(folder); opened() (a file
     is now the editor's document); modelChosen(name) (an opened session's installed manifold,
-    sent before the session's document reaches the editor).
+    sent before the session's document reaches the editor); sessionOpened(EditorSession) (after
+    it reached the editor: the other tabs' parts are the window's to restore).
+
+    tab_parts: called when a session is saved, it returns the other tabs' `EditorSession`
+    fields ("paint", "morph"; None or missing: not kept).
     """
 
     errorOccurred = Signal(str)
@@ -89,15 +103,17 @@ class EditorFiles(QObject):
     folderUsed = Signal(str)
     opened = Signal()
     modelChosen = Signal(str)
+    sessionOpened = Signal(object)
 
     def __init__(self, editor: EditorModel, settings: Settings, parent: QWidget,
                  autosave: Path | None = None) -> None:
         super().__init__(parent)
         self.editor, self.settings, self._parent = editor, settings, parent
         self.autosave_path = autosave  # None: nothing is autosaved
+        self.tab_parts: Callable[[], dict[str, object]] = dict
         self._result_path: str | None = None
         self._saved: tuple[np.ndarray, StrokeSet] | None = None  # the photo and strokes on file
-        self._autosaved: Document | None = None
+        self._autosaved: tuple = ()  # what the last autosave held (see `autosave.unchanged`)
         self._save_after_apply: str | None = None  # the result's file, once Apply has run
         editor.applied.connect(self._on_applied)
         editor.busyChanged.connect(self._on_busy)
@@ -139,7 +155,11 @@ class EditorFiles(QObject):
             return False
         if session.model in manifold_names():
             self.modelChosen.emit(session.model)
-        self.editor.restore(from_session(session))
+        # The candidates' latents are the session model's: of no use to another manifold.
+        same_model = session.model == self.editor.options.model
+        self.editor.restore(from_session(session),
+                            Proposal.from_session(session) if same_model else Proposal())
+        self.sessionOpened.emit(session)
         self._opened(path)
         return True
 
@@ -181,13 +201,24 @@ class EditorFiles(QObject):
         self.statusMessage.emit(f"saved {doc.photo.shape[1]}×{doc.photo.shape[0]} → {path}")
         return True
 
+    def session(self, parts: dict[str, object] | None = None) -> EditorSession | None:
+        """What a session file of the window holds now: the editor's document and candidates,
+        and the other tabs' `parts` (None: `tab_parts()`); None without a document."""
+        doc = self.editor.document
+        if doc is None:
+            return None
+        parts = self.tab_parts() if parts is None else parts
+        return to_session(doc, self.editor.options.model, **self.editor.proposal.session_fields(),
+                          **{name: part for name, part in parts.items() if part is not None})
+
     def save_session(self, path: str | Path) -> bool:
-        """Write the editor's document (photo, strokes, latents) as a session file."""
+        """Write the editor's document (photo, strokes, latents, candidates) and the other
+        tabs' parts as a session file."""
         doc = self.editor.document
         if doc is None:
             return False
         try:
-            save_session(path, to_session(doc, self.editor.options.model))
+            save_session(path, self.session())
         except (SessionError, ValueError, OSError) as err:
             self.errorOccurred.emit(f"could not save the session: {err}")
             return False
@@ -195,20 +226,25 @@ class EditorFiles(QObject):
         return True
 
     def autosave(self) -> bool:
-        """Keep the editor's document as the newest autosaved session (the earlier ones rotate,
-        see `gui.autosave`) and reopen it at the next start. A document with neither a
-        projection nor any work is not kept: it would push a good autosave out for nothing."""
-        doc = self.editor.document
-        if (self.autosave_path is None or doc is None or doc is self._autosaved
-                or (doc.anchor is None and not has_work(doc))):
+        """Keep the session (`session()`) as the newest autosave (the earlier ones rotate, see
+        `gui.autosave`) and reopen it at the next start. Nothing changed since the last
+        autosave, or nothing made (no projection, no work, no other tab's part), is not kept: it
+        would push a good autosave out for nothing."""
+        doc, parts = self.editor.document, self.tab_parts()
+        if self.autosave_path is None or doc is None:
             return False
-        session = to_session(doc, self.editor.options.model)
+        key = (doc, self.editor.proposal,
+               *(vars(parts[n]) if parts[n] is not None else None for n in sorted(parts)))
+        if (unchanged(key, self._autosaved) or (doc.anchor is None and not has_work(doc)
+                                            and not any(parts.values()))):
+            return False
         try:
+            session = self.session(parts)
             write_rotated(self.autosave_path, lambda path: save_session(path, session))
         except (SessionError, ValueError, OSError) as err:
             self.errorOccurred.emit(f"could not autosave the session: {err}")
             return False
-        self._autosaved = doc
+        self._autosaved = key
         self.settings.last_session = str(self.autosave_path)
         return True
 

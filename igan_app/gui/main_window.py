@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 )
 
 from igan_app.device import CHOICES as DEVICES
+from igan_app.engine.session import EditorSession
 from igan_app.gui.documents import EditorFiles, autosave_path, dropped_file, manifold_names
 from igan_app.gui.editor.model import EditorModel
 from igan_app.gui.editor.view import EditorView
@@ -53,6 +54,7 @@ class MainWindow(QMainWindow):
         self.morph_view = MorphView(self.worker, self.cache)
         self.paint_view = PaintView(self.worker, self.settings, self.cache)
         self.files = EditorFiles(self.editor, self.settings, self, self.autosave)
+        self.files.tab_parts = self._tab_parts
         self.tabs = QTabWidget()
         self.tabs.addTab(self.editor_view, "Editor")
         self.tabs.addTab(self.morph_view, "Morph")
@@ -134,6 +136,7 @@ class MainWindow(QMainWindow):
             part.folderUsed.connect(self._remember_folder)
         self.files.opened.connect(lambda: self.tabs.setCurrentWidget(self.editor_view))
         self.files.modelChosen.connect(self.model_box.setCurrentText)
+        self.files.sessionOpened.connect(self._restore_tabs)
         paint = self.paint_view
         paint.editRequested.connect(self.open_image)
         paint.historyChanged.connect(self._refresh_title)
@@ -223,6 +226,23 @@ class MainWindow(QMainWindow):
         """Open an RGB uint8 picture (a paint render) in the editor, as an unsaved photo; unsaved
         work is asked about first (the paint tab stays shown when the user keeps it)."""
         return self.files.open_image(photo, "the paint render")
+
+    def _tab_parts(self) -> dict[str, object]:
+        """What a session keeps of the paint and morph tabs (None: nothing worth keeping)."""
+        return {"paint": self.paint_view.model.session_part(),
+                "morph": self.morph_view.model.session_part()}
+
+    def _restore_tabs(self, session: EditorSession) -> None:
+        """Give the paint and morph tabs what an opened session kept of them."""
+        if session.paint is not None and self.paint_view.model.restore(session.paint):
+            for pane, name in enumerate(session.paint.panes[:len(self.paint_view.panes)]):
+                if name is not None:
+                    self.paint_view.set_pane_model(pane, name)  # kept if still installed
+        if session.morph is not None:
+            morph = self.morph_view.model
+            morph.restore(session.morph)
+            if morph.options is not None:
+                self.morph_view.set_options(*morph.options, morph.projection)
 
     def _remember_folder(self, folder: str) -> None:
         self.settings.last_folder = folder

@@ -6,6 +6,7 @@ import io
 import json
 import os
 import zipfile
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -16,6 +17,9 @@ from igan_app.engine.session import (
     SESSION_FORMAT,
     SESSION_SUFFIX,
     EditorSession,
+    MorphPart,
+    MorphPhoto,
+    PaintPart,
     SessionError,
     open_session,
     save_session,
@@ -209,14 +213,54 @@ def damaged_cases():
     ]
 
 
+PAINT_LABELS = np.random.default_rng(3).integers(0, 7, (24, 32), dtype=np.uint8)
+
+
+def new_member_cases():
+    meta = json.loads(session_module._session_json(full_session()))
+    paint = {"seed": 1, "deterministic": False, "panes": []}
+    morph = {"frames": 8, "size": 64, "photos": [{"member": "morph-a.png", "name": "a"}, None]}
+    labels = encode_png(PAINT_LABELS)
+    small = encode_png(photo(0, (70, 70)))
+
+    def with_meta(**changes):
+        return json.dumps({**meta, **changes}).encode()
+
+    return [
+        ("no-paint-png", {"session.json": with_meta(paint=paint)}, "no paint.png"),
+        ("paint-not-object", {"session.json": with_meta(paint=[1])}, "\"paint\" must be"),
+        ("paint-seed-type", {"session.json": with_meta(paint={**paint, "seed": "1"}),
+                             "paint.png": labels}, "\"seed\" has the wrong type"),
+        ("paint-colour", {"session.json": with_meta(paint=paint), "paint.png": small},
+         "paint.png must be a gray picture"),
+        ("paint-ids", {"session.json": with_meta(paint=paint),
+                       "paint.png": encode_png(np.full((4, 4), 250, np.uint8))},
+         "label ids run from 0"),
+        ("no-morph-photo", {"session.json": with_meta(morph=morph)}, "no morph-a.png"),
+        ("morph-member", {"session.json": with_meta(morph={**morph, "photos": [
+            {"member": "photo.png", "name": None}, None]})}, "names the member 'photo.png'"),
+        ("morph-count", {"session.json": with_meta(morph={**morph, "photos": [None]})},
+         "must hold 2 photos"),
+        ("morph-frames", {"session.json": with_meta(morph={**morph, "frames": 1}),
+                          "morph-a.png": small}, "frames must be an integer of at least 2"),
+        ("morph-broken", {"session.json": with_meta(morph=morph),
+                          "morph-a.png": small[:100]}, "morph-a.png"),
+        ("pictures-shape", {"latents.npz": npz(
+            anchor=full_session().anchor, current=full_session().current,
+            candidates=full_session().candidates, pictures=np.zeros((2, 8, 8, 3), np.uint8))},
+         "pictures must be 3 square"),
+    ]
+
+
 def npy_bytes() -> bytes:
     buffer = io.BytesIO()
     np.save(buffer, np.zeros(3, np.float32))
     return buffer.getvalue()
 
 
-@pytest.mark.parametrize(("replace", "words"), [c[1:] for c in damaged_cases()],
-                         ids=[c[0] for c in damaged_cases()])
+@pytest.mark.parametrize(("replace", "words"),
+                         [c[1:] for c in damaged_cases() + new_member_cases()],
+                         ids=[c[0] for c in damaged_cases() + new_member_cases()])
 def test_damage_gives_one_line_naming_the_file(tmp_path, replace, words):
     path = tmp_path / "s.igan"
     save_session(path, full_session())
@@ -318,3 +362,109 @@ def test_values_are_normalised():
     assert session.box == (1, 2, 3, 4) and type(session.box[0]) is int
     assert session.costs == (1.0, 2.0) and type(session.chosen) is int
     assert type(session.position) is float
+
+
+# ---------------------------------------------------------------------------------------------
+# The candidates' pictures, the paint and morph tabs' parts, the previous format (issue 14, 7)
+
+
+
+def jpeg_bytes(picture: np.ndarray) -> bytes:
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.fromarray(picture).save(buffer, format="JPEG", quality=90)
+    return buffer.getvalue()
+
+
+def decoded(data: bytes) -> np.ndarray:
+    from igan_app.imaging import decode_rgba
+
+    return np.ascontiguousarray(decode_rgba(data, "test")[0][..., :3])
+
+
+def everything_session() -> EditorSession:
+    base = full_session()
+    rng = np.random.default_rng(11)
+    morph_a = photo(20, (70, 90))
+    morph_b_file = jpeg_bytes(photo(21, (80, 64)))
+    return EditorSession(
+        **{name: getattr(base, name) for name in (
+            "photo", "original", "photo_path", "model", "box", "strokes", "anchor", "current",
+            "candidates", "costs", "chosen", "position")},
+        pictures=rng.integers(0, 256, (3, 8, 8, 3), dtype=np.uint8),
+        paint=PaintPart(PAINT_LABELS, seed=42, deterministic=True, panes=("spade64", None)),
+        morph=MorphPart((MorphPhoto(morph_a, "a.png"),
+                         MorphPhoto(decoded(morph_b_file), "b.jpg", morph_b_file)), 12, 192))
+
+
+def test_everything_round_trips_exactly(tmp_path):
+    path = tmp_path / "all.igan"
+    session = everything_session()
+    save_session(path, session)
+    again = open_session(path)
+    assert_same(again, session)
+    assert again.pictures.tobytes() == session.pictures.tobytes()
+    paint = again.paint
+    assert np.array_equal(paint.labels, PAINT_LABELS) and paint.labels.dtype == np.uint8
+    assert (paint.seed, paint.deterministic, paint.panes) == (42, True, ("spade64", None))
+    morph = again.morph
+    assert (morph.frames, morph.size) == (12, 192)
+    for kept, given in zip(morph.photos, session.morph.photos, strict=True):
+        assert np.array_equal(kept.photo, given.photo) and kept.name == given.name
+    with zipfile.ZipFile(path) as archive:
+        names = archive.namelist()
+        meta = json.loads(archive.read("session.json"))
+        stored_b = archive.read("morph-b.jpg")
+    assert names[5:] == ["paint.png", "morph-a.png", "morph-b.jpg"]
+    assert meta["format"] == SESSION_FORMAT == "igan-session/2"
+    assert meta["paint"] == {"seed": 42, "deterministic": True, "panes": ["spade64", None]}
+    assert meta["morph"]["photos"][1] == {"member": "morph-b.jpg", "name": "b.jpg"}
+    assert stored_b == session.morph.photos[1].encoded  # the JPEG as it was read, not a PNG
+
+
+def test_a_morph_photo_whose_bytes_are_not_its_pixels_is_kept_as_png(tmp_path):
+    pixels = photo(5, (70, 70))
+    other = jpeg_bytes(photo(6, (70, 70)))
+    session = replace(minimal_session(), morph=MorphPart((MorphPhoto(pixels, "x", other), None)))
+    save_session(tmp_path / "s.igan", session)
+    with zipfile.ZipFile(tmp_path / "s.igan") as archive:
+        assert "morph-a.png" in archive.namelist() and "morph-a.jpg" not in archive.namelist()
+    assert np.array_equal(open_session(tmp_path / "s.igan").morph.photos[0].photo, pixels)
+
+
+def test_a_session_of_the_previous_format_opens(tmp_path):
+    """A file as "igan-session/1" wrote it (its five members, its session.json keys)."""
+    session = full_session()
+    meta = json.loads(session_module._session_json(session))
+    meta["format"] = "igan-session/1"
+    path = tmp_path / "old.igan"
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("session.json", json.dumps(meta))
+        archive.writestr("photo.png", encode_png(session.photo))
+        archive.writestr("original.png", encode_png(session.original))
+        archive.writestr("strokes.json", session.strokes.to_json())
+        archive.writestr("latents.npz", npz(anchor=session.anchor, current=session.current,
+                                            candidates=session.candidates))
+    opened = open_session(path)
+    assert_same(opened, session)
+    assert opened.pictures is None and opened.paint is None and opened.morph is None
+
+
+@pytest.mark.parametrize(("make", "words"), [
+    (lambda: PaintPart(np.zeros((4, 4), np.int32)), "(H, W) uint8"),
+    (lambda: PaintPart(np.zeros((4, 4), np.uint8), seed=True), "seed"),
+    (lambda: PaintPart(np.zeros((4, 4), np.uint8), panes=("a", 3)), "panes"),
+    (lambda: MorphPhoto(np.zeros((4, 4), np.uint8)), "morph photo must be an RGB"),
+    (lambda: MorphPart((None,)), "two MorphPhoto"),
+    (lambda: MorphPart(size=0), "size must be an integer of at least 1"),
+    (lambda: replace(minimal_session(), pictures=np.zeros((1, 8, 8, 3), np.uint8)),
+     "there are no candidates"),
+    (lambda: replace(full_session(), pictures=np.zeros((3, 9, 9, 3), np.uint8)),
+     "the candidates' pictures are 9 px"),
+    (lambda: replace(minimal_session(), paint="map"), "paint must be a PaintPart"),
+])
+def test_new_parts_are_checked(make, words):
+    with pytest.raises(SessionError, match=None) as info:
+        make()
+    assert words in str(info.value) and "\n" not in str(info.value)

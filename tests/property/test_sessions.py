@@ -19,6 +19,7 @@ from hypothesis import strategies as st
 from property.fuzzing import fuzz, loads_or_one_line, mutated, wrong_values
 
 from igan_app.engine.session import EditorSession, SessionError, open_session, save_session
+from igan_app.engine.session_parts import MorphPart, MorphPhoto, PaintPart
 from igan_app.engine.strokes import Layer, Stroke, StrokeSet, Warp
 
 H, W = 12, 16
@@ -37,7 +38,10 @@ def valid_session() -> EditorSession:
         anchor=rng.standard_normal(6).astype(np.float32),
         current=rng.integers(0, 256, (4, 4, 3), dtype=np.uint8),
         candidates=rng.standard_normal((2, 6)).astype(np.float32), costs=(0.5, 0.75), chosen=1,
-        position=0.25)
+        position=0.25, pictures=rng.integers(0, 256, (2, 4, 4, 3), dtype=np.uint8),
+        paint=PaintPart(rng.integers(0, 5, (6, 8), dtype=np.uint8), 3, True, ("a", None)),
+        morph=MorphPart((MorphPhoto(rng.integers(0, 256, (5, 7, 3), dtype=np.uint8), "a.png"),
+                         None), 4, 64))
 
 
 def session_bytes(session: EditorSession) -> bytes:
@@ -76,12 +80,27 @@ def check(tmp_path, data: bytes) -> EditorSession | None:
         again = tmp_path / "again.igan"
         save_session(again, session)
         reopened = open_session(again)
-        for name in ("photo", "original", "anchor", "current", "candidates"):
+        for name in ("photo", "original", "anchor", "current", "candidates", "pictures"):
             a, b = getattr(session, name), getattr(reopened, name)
             assert (a is None and b is None) or (a.dtype == b.dtype and np.array_equal(a, b))
         for name in ("photo_path", "model", "box", "strokes", "costs", "chosen", "position"):
             assert getattr(session, name) == getattr(reopened, name), name
+        assert_same_parts(session, reopened)
     return session
+
+
+def assert_same_parts(a: EditorSession, b: EditorSession) -> None:
+    """The paint and morph parts of two sessions hold the same values."""
+    assert (a.paint is None) == (b.paint is None) and (a.morph is None) == (b.morph is None)
+    if a.paint is not None:
+        assert np.array_equal(a.paint.labels, b.paint.labels)
+        assert (a.paint.seed, a.paint.deterministic, a.paint.panes) == (
+            b.paint.seed, b.paint.deterministic, b.paint.panes)
+    if a.morph is not None:
+        assert (a.morph.frames, a.morph.size) == (b.morph.frames, b.morph.size)
+        for x, y in zip(a.morph.photos, b.morph.photos, strict=True):
+            assert (x is None and y is None) or (
+                np.array_equal(x.photo, y.photo) and x.name == y.name)
 
 
 def test_the_valid_file_opens(tmp_path):
@@ -153,6 +172,7 @@ ARRAYS = st.sampled_from([
     np.zeros((3, 6), np.float32), np.array([np.nan] * 6, np.float32), np.zeros(6, np.int64),
     np.zeros((), np.float32), np.array(["a"]), np.zeros(6, np.complex64),
     np.zeros((0, 6), np.float32), np.zeros(6, ">f4"), np.zeros((2, 6), np.float16),
+    np.zeros((2, 4, 4, 3), np.uint8), np.zeros((2, 5, 5, 3), np.uint8),
 ])
 
 
@@ -163,7 +183,8 @@ def npz(arrays: dict[str, np.ndarray]) -> bytes:
 
 
 @fuzz(60)
-@given(arrays=st.dictionaries(st.sampled_from(("anchor", "current", "candidates", "extra")),
+@given(arrays=st.dictionaries(st.sampled_from(("anchor", "current", "candidates", "pictures",
+                                              "extra")),
                               ARRAYS, max_size=3))
 def test_latents_of_wrong_shapes_and_types(tmp_path, arrays):
     entries = {**VALID_MEMBERS, "latents.npz": npz(arrays)}
@@ -201,7 +222,8 @@ def with_claimed_size(data: bytes, name: str, size: int) -> bytes:
         start = data.index(b"PK\x01\x02", start + 46 + length + extra + comment)
 
 
-@pytest.mark.parametrize("member", ["session.json", "photo.png", "strokes.json", "latents.npz"])
+@pytest.mark.parametrize("member", ["session.json", "photo.png", "strokes.json", "latents.npz",
+                                    "paint.png", "morph-a.png"])
 def test_a_member_claiming_gigabytes_is_refused_unread(tmp_path, member):
     path = tmp_path / "claims.igan"
     path.write_bytes(with_claimed_size(zipped(list(VALID_MEMBERS.items())), member, 4_000_000_000))

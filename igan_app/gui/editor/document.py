@@ -112,12 +112,13 @@ def frame_for(frame: Frame, resolution: int) -> Frame:
     return Frame(frame.photo_size, frame.box, resolution)
 
 
-def to_session(doc: Document, model: str) -> EditorSession:
-    """The document as a session file's content, for manifold `model`."""
+def to_session(doc: Document, model: str, **fields: object) -> EditorSession:
+    """The document as a session file's content, for manifold `model`; `fields`: the session's
+    other fields (the candidates, the paint and morph tabs')."""
     return EditorSession(
         photo=doc.photo, original=None if doc.original is doc.photo else doc.original,
         photo_path=doc.path, model=model, box=doc.frame.box, strokes=doc.strokes,
-        anchor=doc.anchor, current=doc.current)
+        anchor=doc.anchor, current=doc.current, **fields)
 
 
 def from_session(session: EditorSession) -> Document:

@@ -112,11 +112,19 @@ class EditorModel(QObject):
         self._start(new_document(photo, path, box, self._resolution))
         self._project()
 
-    def restore(self, doc: Document) -> None:
-        """Start from a saved document (an opened session): projected again only when it has no
-        anchor; its strokes are optimized again (the seed is fixed, so the candidates return)."""
+    def restore(self, doc: Document, proposal: Proposal | None = None) -> None:
+        """Start from a saved document (an opened session), projected again only without an
+        anchor. Its saved candidates (`proposal`, pictures included) come back as they were, the
+        chosen one's path and preview computed again; without them its strokes are optimized."""
         self._start(doc)
-        self._follow_document()
+        if proposal is None or proposal.candidates is None or doc.anchor is None:
+            self._follow_document()
+            return
+        self._requests.stop()  # a job for the document replaced would replace the candidates
+        self.proposal = proposal
+        self.candidatesChanged.emit()
+        self.pathChanged.emit()
+        self._render_path()
 
     def reproject(self, *, keep_steps: bool = True) -> None:
         """Project the current photo again (after a cancelled projection, or to start over from
@@ -215,12 +223,7 @@ class EditorModel(QObject):
     def preview_photo(self) -> np.ndarray | None:
         """The photo with the chosen edit carried onto it at the slider's position, once computed
         (None before, and as soon as anything it depends on changes)."""
-        return self._previews.photo_for(self._edit_state())
-
-    def _edit_state(self) -> tuple | None:
-        doc = self.document
-        return (None if self.chosen is None or doc is None
-                else (doc, self.candidates, self.chosen, self.position, self.options))
+        return self._previews.photo_for(self.proposal.edit_state(self.document, self.options))
 
     def picture(self) -> np.ndarray | None:
         """The generated picture the candidate view shows: the path frame at the slider, else
@@ -250,7 +253,7 @@ class EditorModel(QObject):
             self.errorOccurred.emit("choose a candidate first: paint strokes, then click one")
             return False
         self._preview_timer.stop()  # a preview submitted now would replace the apply
-        computed = self._previews.for_state(self._edit_state())
+        computed = self._previews.for_state(self.proposal.edit_state(self.document, self.options))
         if computed is not None:
             self._applied(computed)  # already computed for exactly this state
         else:
@@ -258,7 +261,7 @@ class EditorModel(QObject):
         return True
 
     def _request_preview(self) -> None:
-        state = self._edit_state()
+        state = self.proposal.edit_state(self.document, self.options)
         if (state is None or self.path is None or self.preview_photo() is not None
                 or "apply" in self._requests.pending()):
             return
@@ -349,10 +352,12 @@ class EditorModel(QObject):
                                 f"{doc.photo.shape[0]} photo in {result.seconds:.2f} s")
         self.applied.emit()
 
-    def _on_finished(self, request: int, _kind: str, _last: object) -> None:
+    def _on_finished(self, request: int, *_: object) -> None:  # or cancelled
         self._previews.ended(request)
         self._set_busy("")
         self._edit_ended(request)
+
+    _on_cancelled = _on_finished
 
     def _on_failed(self, request: int, kind: str, message: str, details: str) -> None:
         self._edit_ended(request)
@@ -360,11 +365,6 @@ class EditorModel(QObject):
         self._set_busy("")
         self._previews.ended(request)
         self.errorOccurred.emit(jobs.failure_text(kind, message))
-
-    def _on_cancelled(self, request: int, _kind: str) -> None:
-        self._previews.ended(request)
-        self._set_busy("")
-        self._edit_ended(request)
 
     def _edit_ended(self, request: int) -> None:
         if self._pacing.ended(request):

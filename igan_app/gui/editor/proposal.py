@@ -8,6 +8,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
+from igan_app.engine.session import EditorSession
 from igan_app.gui.editor.document import PATH_FRAMES
 from igan_app.journeys.edit import Candidates, PathFrames
 
@@ -22,6 +23,24 @@ class Proposal:
     chosen: int | None = None
     path: PathFrames | None = None
     position: int = PATH_FRAMES - 1
+
+    @classmethod
+    def from_session(cls, session: EditorSession) -> Proposal:
+        """The candidates `session` was saved with, the chosen one and the slider (its path not
+        rendered); no candidates when it holds none, or not their pictures."""
+        if session.candidates is None or session.pictures is None:
+            return cls()
+        found = Candidates(0, 0, session.candidates, session.pictures, session.costs, 0.0)
+        return cls(found, session.chosen, None, round(session.position * (PATH_FRAMES - 1)))
+
+    def session_fields(self) -> dict:
+        """The candidates as `EditorSession` fields (none without candidates): their latents,
+        pictures and costs, the chosen one, the slider as a fraction of the path."""
+        found = self.candidates
+        if found is None or not len(found.costs):
+            return {}
+        return {"candidates": found.latents, "pictures": found.images, "costs": found.costs,
+                "chosen": self.chosen, "position": self.position / (PATH_FRAMES - 1)}
 
     def with_candidates(self, found: Candidates) -> Proposal:
         """A new edit step: its candidates, the choice kept while it still exists, no path."""
@@ -38,6 +57,13 @@ class Proposal:
     def at(self, position: int) -> Proposal:
         """The slider at frame `position` of the path (clamped)."""
         return replace(self, position=max(0, min(PATH_FRAMES - 1, int(position))))
+
+    def edit_state(self, doc: object, options: object) -> tuple | None:
+        """What the chosen edit carried onto `doc`'s photo with `options` depends on (a preview
+        made for another state is stale); None when nothing is chosen or there is no document."""
+        if self.chosen is None or doc is None:
+            return None
+        return (doc, self.candidates, self.chosen, self.position, options)
 
     def target(self) -> np.ndarray | None:
         """The chosen candidate's latent (d,), or None."""

@@ -15,6 +15,7 @@ import numpy as np
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from igan_app import imaging
+from igan_app.engine.session import MorphPart, MorphPhoto
 from igan_app.gui.requests import RequestTracker
 from igan_app.gui.worker import ModelWorker
 from igan_app.journeys.models import ModelCache, Progress
@@ -51,7 +52,8 @@ class MorphModel(QObject):
         self._model: str | None = None
         self._device: str | None = None
         self.projection: ProjectionConfig | None = None  # None: ProjectionConfig's defaults
-        self._photos: list[np.ndarray | None] = [None, None]
+        self._photos: list[MorphPhoto | None] = [None, None]
+        self.options: tuple[int, int] | None = None  # frames and size of the last morph started
         self._frames: list[np.ndarray] = []
         self._current = 0
         self._busy = False
@@ -71,7 +73,8 @@ class MorphModel(QObject):
 
     def photo(self, slot: int) -> np.ndarray | None:
         """Photo A (slot 0) or B (slot 1), RGB uint8, or None before it is opened."""
-        return self._photos[slot]
+        photo = self._photos[slot]
+        return None if photo is None else photo.photo
 
     def has_photos(self) -> bool:
         return all(photo is not None for photo in self._photos)
@@ -81,7 +84,10 @@ class MorphModel(QObject):
         path = Path(path)
         try:
             photo = imaging.read_image(path)
-        except imaging.ImageError as err:
+            # The file itself, for a session to keep as it is (a JPEG is far smaller than a PNG
+            # of its pixels); not when it is larger than the pixels (an uncompressed TIFF).
+            encoded = path.read_bytes() if path.stat().st_size <= photo.nbytes else None
+        except (imaging.ImageError, OSError) as err:
             self.errorOccurred.emit(one_line(str(err)))
             return False
         height, width = photo.shape[:2]
@@ -90,10 +96,33 @@ class MorphModel(QObject):
             self.errorOccurred.emit(f"{path}: the photo is {width}×{height}, smaller than "
                                     f"{MIN_PHOTO_SIDE} px on a side")
             return False
-        self._photos[slot] = photo
-        self.photoChanged.emit(slot, f"{path.name} ({width}×{height})")
+        self._set_photo(slot, MorphPhoto(photo, path.name, encoded))
         self.statusMessage.emit(f"photo {PHOTO_LABELS[slot]}: {path.name}, {width}×{height}")
         return True
+
+    def _set_photo(self, slot: int, photo: MorphPhoto) -> None:
+        self._photos[slot] = photo
+        height, width = photo.photo.shape[:2]
+        self.photoChanged.emit(slot, f"{photo.name or 'photo'} ({width}×{height})")
+
+    # --- sessions --------------------------------------------------------------------------
+
+    def session_part(self) -> MorphPart | None:
+        """The photos (as their files were read) and the last morph's options, for a session
+        file; None before any photo is opened."""
+        if all(photo is None for photo in self._photos):
+            return None
+        frames, size = self.options or (None, None)
+        return MorphPart(tuple(self._photos), frames, size)
+
+    def restore(self, part: MorphPart) -> None:
+        """A session's photos (a slot it has none for keeps its photo) and options; the frames
+        are not kept in sessions: morph again."""
+        for slot, photo in enumerate(part.photos):
+            if photo is not None:
+                self._set_photo(slot, photo)
+        if part.frames is not None and part.size is not None:
+            self.options = (part.frames, part.size)
 
     # --- the job ---------------------------------------------------------------------------
 
@@ -109,7 +138,7 @@ class MorphModel(QObject):
             self.errorOccurred.emit("morph: no model chosen")
             return False
         cache, model, device, projection = self._cache, self._model, self._device, self.projection
-        photo_a, photo_b = self._photos
+        photo_a, photo_b = (photo.photo for photo in self._photos)
         try:
             self._requests.submit("morph", lambda: morphing(
                 cache, model, device, photo_a, photo_b, frames=frames, size=size,
@@ -117,6 +146,7 @@ class MorphModel(QObject):
         except RuntimeError as err:  # the worker has been shut down
             self.errorOccurred.emit(f"morph: {err}")
             return False
+        self.options = (frames, size)
         self.play(False)
         self.progressed.emit("loading", 0, 0)  # no measure while the models load
         self.statusMessage.emit(f"morphing: {frames} frames at {size}²…")

@@ -17,6 +17,7 @@ import numpy as np
 from PySide6.QtCore import QObject, Signal
 
 from igan_app import imaging
+from igan_app.engine.session import PaintPart
 from igan_app.gui.history import History
 from igan_app.gui.paint import label_map
 from igan_app.gui.paint.drawing import Drawing, Edit
@@ -213,6 +214,30 @@ class PaintModel(QObject):
             self.errorOccurred.emit(f"could not save the label map: {one_line(str(err))}")
             return False
         self.statusMessage.emit(f"saved the label map → {path}")
+        return True
+
+    def session_part(self) -> PaintPart | None:
+        """The map (as its last edit left it), the seed, "deterministic" and the panes' models,
+        for a session file; None while the map has never been changed (a new map is not worth
+        keeping)."""
+        if not (self.history.can_undo or self.history.can_redo):
+            return None
+        return PaintPart(self.history.current, self._seed, self._deterministic,
+                         self.renders.pane_models())
+
+    def restore(self, part: PaintPart) -> bool:
+        """Paint on a session's map (one undo step, "open session") with its seed and
+        "deterministic"; False, with errorOccurred, for a map this tab cannot paint on."""
+        height, width = part.labels.shape
+        if max(height, width) > MAX_MAP_SIDE:
+            self.errorOccurred.emit(f"the session's label map is {width}×{height}; paint maps "
+                                    f"are at most {MAX_MAP_SIDE} px on a side")
+            return False
+        if not np.array_equal(part.labels, self.history.current):
+            self.replace_map(part.labels, "open session")
+        self.set_seed(part.seed)
+        if part.deterministic != self._deterministic:
+            self.set_deterministic(part.deterministic)
         return True
 
     def rendered_pane(self, pane: int | None) -> int | None:
