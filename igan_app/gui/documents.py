@@ -174,7 +174,7 @@ class EditorFiles(QObject):
         from igan_app.world.render import render
 
         image, _ = render(seed, START_SCENE[1])
-        self.editor.open_photo(image, None)
+        self.editor.open_photo(image, None, start_scene=True)
 
     def open_start(self) -> None:
         """The session open when the application last closed, else a world scene."""

@@ -97,8 +97,10 @@ def test_an_empty_editor_says_how_to_start(qtbot, view):
     hint = view.hint
     assert hint.isVisible() and hint.text() == START_HINT
     assert "Ctrl+O" in START_HINT and "drop" in START_HINT and "paint" in START_HINT
-    view.model.open_photo(PHOTO, None)  # a picture without a file: the start's world scene
+    view.model.open_photo(PHOTO, None, start_scene=True)  # the start's world scene
     assert hint.isVisible() and hint.text() == START_HINT
+    view.model.open_photo(PHOTO, None)  # a paint render sent to the editor: paint on it
+    assert hint.isVisible() and hint.text() != START_HINT and "paint" in hint.text().lower()
     view.model.open_photo(PHOTO, str(Path("photo.png")))
     assert hint.isVisible() and "paint" in hint.text().lower()
     assert hint.text() != START_HINT

@@ -26,7 +26,8 @@ DEFAULT_RESOLUTION = 64  # the region's model resolution until the model is load
 class Document:
     """One undoable state of the editor. `photo` is the current photo (after applied edits),
     `original` the photo as opened; `anchor` (d,) and `current` (r, r, 3) are the latent the edit
-    starts from and its picture (None until the projection ends)."""
+    starts from and its picture (None until the projection ends). `start_scene`: the world scene
+    the window opens on when there is nothing else, not something the user chose."""
 
     photo: np.ndarray
     original: np.ndarray
@@ -35,6 +36,7 @@ class Document:
     strokes: StrokeSet
     anchor: np.ndarray | None = None
     current: np.ndarray | None = None
+    start_scene: bool = False
 
 
 @dataclass(frozen=True)
@@ -60,14 +62,15 @@ class EditOptions:
 
 
 def new_document(photo: np.ndarray, path: str | None, box: tuple[int, int, int, int] | None,
-                 resolution: int | None) -> Document:
+                 resolution: int | None, start_scene: bool = False) -> Document:
     """A document on `photo` (RGB uint8) as opened from `path` (None: unsaved), unprojected and
     without strokes. Its region is `box`, or the largest centred square, for a model of
     `resolution` (None: not known yet)."""
     resolution = resolution or DEFAULT_RESOLUTION
     frame = (Frame(photo.shape[:2], box, resolution) if box is not None
              else Frame.centre(photo.shape[:2], resolution))
-    return Document(photo, photo, path, frame, StrokeSet(photo.shape[:2]))
+    return Document(photo, photo, path, frame, StrokeSet(photo.shape[:2]),
+                    start_scene=start_scene)
 
 
 def has_work(doc: Document | None) -> bool:

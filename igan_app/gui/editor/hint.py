@@ -15,11 +15,12 @@ MARGIN = 12  # screen pixels between the hint and the canvas's bottom edge
 
 
 def hint_text(doc: Document | None) -> str:
-    """The hint for `doc`: how to start while it is none or a picture without a file (the start's
-    world scene), how to paint on a photo without work on it, else nothing."""
+    """The hint for `doc`: how to start while it is none or the start's world scene, how to paint
+    on a picture the user opened (a photo, a session, a paint render) without work on it, else
+    nothing."""
     if has_work(doc):
         return ""
-    return PAINT_HINT if doc is not None and doc.path else START_HINT
+    return START_HINT if doc is None or doc.start_scene else PAINT_HINT
 
 
 class CanvasHint(QLabel):

@@ -105,11 +105,11 @@ class EditorModel(QObject):
             self._preview_timer.start()  # the preview was made with the old options
 
     def open_photo(self, photo: np.ndarray, path: str | None = None,
-                   box: tuple[int, int, int, int] | None = None) -> None:
+                   box: tuple[int, int, int, int] | None = None, start_scene: bool = False) -> None:
         """Start a new document on `photo` (RGB uint8) and project it (a step Undo returns from
         when another document was open). The region is `box`, or the largest centred square; it
-        is checked against the model once the model is loaded."""
-        self._start(new_document(photo, path, box, self._resolution))
+        is checked against the model once the model is loaded. `start_scene`: see Document."""
+        self._start(new_document(photo, path, box, self._resolution, start_scene))
         self._project()
 
     def restore(self, doc: Document, proposal: Proposal | None = None) -> None:
