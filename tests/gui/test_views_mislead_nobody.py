@@ -104,3 +104,16 @@ def test_an_empty_editor_says_how_to_start(qtbot, view):
     view.model.open_photo(PHOTO, str(Path("photo.png")))
     assert hint.isVisible() and "paint" in hint.text().lower()
     assert hint.text() != START_HINT
+
+
+def test_brushes_are_unavailable_in_the_original_view_where_strokes_are_not_shown(qtbot, view):
+    view.model.open_photo(PHOTO, "grey.png")
+    qtbot.keyClick(view, "1")  # the original view's key: the photo as opened, no strokes
+    assert view.view == "original"
+    for name in ("color", "sketch", "warp", "eraser", "eyedropper"):
+        action = view.actions[f"tool:{name}"]
+        assert not action.isEnabled() and "original view" in action.toolTip()
+    drag(view.canvas, [(200.0, 200.0), (300.0, 220.0)])
+    assert view.model.document.strokes.is_empty  # nothing drawn where it could not be seen
+    qtbot.keyClick(view, "3")
+    assert view.actions["tool:color"].isEnabled() and view.actions["tool:color"].isChecked()

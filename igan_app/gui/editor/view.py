@@ -45,7 +45,12 @@ TOOLS = {
 }
 VIEW_KEYS = ("1", "2", "3", "4", "5")
 # The side-by-side picture is two photos wide: a stroke there would land in the wrong place.
-NOT_BESIDE = " (unavailable in the side by side view: choose another view to paint)"
+# Views where a brush cannot act, and why: the tools say so instead of silently doing nothing.
+NOT_PAINTABLE = {
+    "side by side": " (unavailable in the side by side view: choose another view to paint)",
+    "original": " (unavailable in the original view, which shows the photo as opened and no "
+                "strokes: choose another view to paint)",
+}
 PLAY_INTERVAL_MS = 90
 
 
@@ -226,13 +231,12 @@ class EditorView(QWidget):
         """Choose the tool; in a view where it cannot act the hand stands in for it, and the
         tools that cannot act are shown as unavailable."""
         self.tool = name
-        beside = self.view == "side by side"
+        why = NOT_PAINTABLE.get(self.view, "")
         for tool, (_, key, tip) in TOOLS.items():
             if tool != "pan":
-                self.actions[f"tool:{tool}"].setEnabled(not beside)
-                self.actions[f"tool:{tool}"].setToolTip(f"{tip} ({key})"
-                                                        + (NOT_BESIDE if beside else ""))
-        if beside:
+                self.actions[f"tool:{tool}"].setEnabled(not why)
+                self.actions[f"tool:{tool}"].setToolTip(f"{tip} ({key}){why}")
+        if why:
             name = "pan"
         self.actions[f"tool:{name}"].setChecked(True)
         self.canvas.set_tool(name)
