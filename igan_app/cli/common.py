@@ -181,9 +181,11 @@ def load_features(choice: FeatureChoice, device, *, quiet: bool = False) -> Feat
     return network
 
 
-def projection_options(parser: argparse.ArgumentParser, *, with_region: bool = True) -> None:
+def projection_options(parser: argparse.ArgumentParser, *, with_region: bool = True,
+                       with_tuning: bool = False) -> None:
     """The manifold, how a photo is projected onto it, and the feature network: read back with
-    `projection_config` and `feature_choice` (and `args.model`, `args.region`)."""
+    `projection_config` and `feature_choice` (and `args.model`, `args.region`, and with
+    `with_tuning` `args.tune_steps`, the generator tuning steps after the projection)."""
     parser.add_argument("--model", default=DEFAULT_MANIFOLD,
                         help=f"manifold name or folder (default {DEFAULT_MANIFOLD})")
     parser.add_argument("--method", default="hybrid", choices=PROJECTION_METHODS,
@@ -192,6 +194,11 @@ def projection_options(parser: argparse.ArgumentParser, *, with_region: bool = T
                         help="Adam steps of the projection (default 30)")
     parser.add_argument("--starts", type=positive, default=1,
                         help="latents optimized together, best kept (default 1; more suit a GPU)")
+    if with_tuning:
+        parser.add_argument("--tune-steps", type=non_negative, default=0,
+                            help="after the projection, tune a copy of the generator on the "
+                            "photo for N Adam steps so that it draws the photo (default 0: off; "
+                            "100 take about 3 s on a CPU)")
     if with_region:
         parser.add_argument("--region", type=region, default=None,
                             help="LEFT,TOP,RIGHT,BOTTOM: the photo box given to the model, in "
@@ -207,15 +214,17 @@ def projection_config(args: argparse.Namespace) -> ProjectionConfig:
     return ProjectionConfig(method=args.method, starts=args.starts, **steps)
 
 
-def projection_words(model: str, config: ProjectionConfig, features: FeatureChoice) -> list[str]:
-    """The `projection_options` that ask for `model`, `config` and `features`."""
+def projection_words(model: str, config: ProjectionConfig, features: FeatureChoice,
+                     tune_steps: int = 0) -> list[str]:
+    """The `projection_options` that ask for `model`, `config`, `features` and `tune_steps`."""
     from igan_app.engine.projection import ProjectionConfig
 
     default = ProjectionConfig()
     return option_words((("--model", model, DEFAULT_MANIFOLD),
                          ("--method", config.method, default.method),
                          ("--steps", config.steps, default.steps),
-                         ("--starts", config.starts, default.starts))) + feature_words(features)
+                         ("--starts", config.starts, default.starts),
+                         ("--tune-steps", tune_steps, 0))) + feature_words(features)
 
 
 def transfer_options(parser: argparse.ArgumentParser, *, carried: str, path: str) -> None:

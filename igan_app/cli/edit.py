@@ -44,7 +44,7 @@ if TYPE_CHECKING:
     from igan_app.engine.frame import Frame
     from igan_app.engine.projection import ProjectionConfig
     from igan_app.engine.strokes import StrokeSet
-    from igan_app.journeys.edit import Projected
+    from igan_app.journeys.edit import Projected, Tuned
 
 Box = tuple[int, int, int, int]
 
@@ -54,7 +54,7 @@ def add_commands(commands: argparse._SubParsersAction) -> None:
     project.add_argument("photo", type=Path, help="the photo (.jpg, .png, …)")
     project.add_argument("--out", type=Path, required=True,
                          help="the reconstruction at the model's resolution (.png or .jpg)")
-    projection_options(project)
+    projection_options(project, with_tuning=True)
     project.add_argument("--compare", type=Path, default=None,
                          help="also write the photo's frame beside its reconstruction, 4× size")
     project.set_defaults(handler=_project)
@@ -95,7 +95,7 @@ def add_commands(commands: argparse._SubParsersAction) -> None:
     edit.add_argument("--transfer-frames", type=at_least_two, default=8,
                       help="generated frames the flow follows (default 8)")
     edit.add_argument("--seed", type=int, default=0, help="seed of the edit's starts (default 0)")
-    projection_options(edit)
+    projection_options(edit, with_tuning=True)
     edit.set_defaults(handler=_edit)
 
 
@@ -105,7 +105,8 @@ def add_commands(commands: argparse._SubParsersAction) -> None:
 class ProjectJob:
     """`igan project`: project the frame of `photo` (`region`, a (left, top, right, bottom) box
     in photo pixels; None: the largest centred square) onto manifold `model` and write the
-    reconstruction to `out`, and with `compare` the frame beside it at 4×."""
+    reconstruction to `out`, and with `compare` the frame beside it at 4×. tune_steps: Adam
+    steps of tuning the generator on the photo after the projection (0: none)."""
 
     photo: Path
     out: Path
@@ -114,13 +115,14 @@ class ProjectJob:
     region: Box | None = None
     model: str = DEFAULT_MANIFOLD
     features: FeatureChoice = DEFAULT_FEATURES
+    tune_steps: int = 0
 
     def command(self) -> str:
         """The equivalent `igan project …` command."""
         return command_line(
             "project", self.photo, "--out", self.out,
             *option_words((("--compare", self.compare, None), ("--region", self.region, None))),
-            *projection_words(self.model, self.projection, self.features))
+            *projection_words(self.model, self.projection, self.features, self.tune_steps))
 
 
 @dataclass(frozen=True)
@@ -129,7 +131,8 @@ class EditJob:
     file (or of a `color_layer` and optional `sketch_layer`), carry candidate number `pick`
     (1 = best) onto the photo along `transfer_frames` generated pictures and write it to `out`.
     candidates: a grid of the reconstruction and the candidates; frames: a folder for the
-    generated frames. mode, path, spread, keep_weight: see `journeys.edit` (None: defaults)."""
+    generated frames. mode, path, spread, keep_weight: see `journeys.edit` (None: defaults);
+    tune_steps: as ProjectJob's, the edit and the transfer then run on the tuned generator."""
 
     photo: Path
     out: Path
@@ -149,6 +152,7 @@ class EditJob:
     region: Box | None = None
     model: str = DEFAULT_MANIFOLD
     features: FeatureChoice = DEFAULT_FEATURES
+    tune_steps: int = 0
 
     @property
     def strokes_file(self) -> Path:
@@ -179,13 +183,14 @@ class EditJob:
                            ("--transfer-frames", self.transfer_frames, 8),
                            ("--seed", self.edit.seed, default.seed),
                            ("--region", self.region, None))),
-            *projection_words(self.model, self.projection, self.features))
+            *projection_words(self.model, self.projection, self.features, self.tune_steps))
 
 
 def project_job(args: argparse.Namespace) -> ProjectJob:
     """The job the options of `igan project` ask for."""
     return ProjectJob(args.photo, args.out, projection_config(args), compare=args.compare,
-                      region=args.region, model=args.model, features=feature_choice(args))
+                      region=args.region, model=args.model, features=feature_choice(args),
+                      tune_steps=args.tune_steps)
 
 
 def edit_job(args: argparse.Namespace) -> EditJob:
@@ -199,7 +204,7 @@ def edit_job(args: argparse.Namespace) -> EditJob:
                    candidates=args.candidates, frames=args.frames, mode=args.mode,
                    spread=args.spread, keep_weight=args.keep_weight, path=args.path,
                    pick=args.pick, transfer_frames=args.transfer_frames, region=args.region,
-                   model=args.model, features=feature_choice(args))
+                   model=args.model, features=feature_choice(args), tune_steps=args.tune_steps)
 
 
 def _project(args: argparse.Namespace) -> int:
@@ -229,6 +234,24 @@ def projected(cache: ModelCache, job: ProjectJob | EditJob, device: str | None,
     return last
 
 
+def tuned(cache: ModelCache, job: ProjectJob | EditJob, device: str | None, photo: np.ndarray,
+          frame: Frame, start: Projected) -> Tuned | None:
+    """Tune the generator on the photo as `job` asks, under a progress bar; the last step
+    (None: no tuning asked for)."""
+    from igan_app.engine.tuning import TuningConfig
+    from igan_app.journeys.edit import tuning
+
+    if not job.tune_steps:
+        return None
+    steps = tuning(cache, job.model, device, photo, frame, start.latent,
+                   TuningConfig(steps=job.tune_steps), job.features)
+    last = None
+    for last in progress(steps, "tuning", job.tune_steps + 1, unit="step"):
+        pass
+    assert last is not None and last.model is not None
+    return last
+
+
 def run_project(job: ProjectJob, device: str | None, cache: ModelCache | None = None) -> None:
     """Do what `job` asks on `device` (None: auto), printing a summary line."""
     import numpy as np
@@ -244,14 +267,17 @@ def run_project(job: ProjectJob, device: str | None, cache: ModelCache | None = 
     photo = read_photo(job.photo, models.resolution)
     frame = photo_frame(photo, job.region, models.resolution, job.photo)
     result = projected(cache, job, device, photo, frame)
-    imaging.write_image(job.out, result.image)
+    tuning = tuned(cache, job, device, photo, frame, result)
+    image = result.image if tuning is None else tuning.image
+    imaging.write_image(job.out, image)
     if job.compare is not None:
-        pair = np.concatenate([frame.crop(photo), result.image], 1).repeat(4, 0).repeat(4, 1)
+        pair = np.concatenate([frame.crop(photo), image], 1).repeat(4, 0).repeat(4, 1)
         imaging.write_image(job.compare, pair)
     print(f"projected {job.photo.name} ({job.projection.method}, {result.step} steps) in "
           f"{time.perf_counter() - started:.2f} s on {describe(models.device)}, "
-          f"{models.features.describe()}: loss {result.loss:.4f}, PSNR {result.psnr:.1f} dB → "
-          f"{job.out}")
+          f"{models.features.describe()}: loss {result.loss:.4f}, PSNR {result.psnr:.1f} dB"
+          + ("" if tuning is None else
+             f", {tuning.psnr:.1f} dB after {tuning.step} tuning steps") + f" → {job.out}")
 
 
 def _read_strokes(job: EditJob, photo_size: tuple[int, int]) -> StrokeSet:
@@ -296,9 +322,12 @@ def run_edit(job: EditJob, device: str | None, cache: ModelCache | None = None) 
     check_photo_size(photo, job.photo, models.resolution)
     frame = photo_frame(photo, job.region, models.resolution, job.photo)
     start = projected(cache, job, device, photo, frame)
+    tuning = tuned(cache, job, device, photo, frame, start)
+    model, reconstruction = ((job.model, start.image) if tuning is None
+                             else (tuning.model, tuning.image))
     step = None
-    for step in progress(editing(cache, job.model, device, strokes, frame, start.latent,
-                                 start.image, job.edit, keep_weight=job.keep_weight),
+    for step in progress(editing(cache, model, device, strokes, frame, start.latent,
+                                 reconstruction, job.edit, keep_weight=job.keep_weight),
                          "editing", job.edit.iterations, unit="it"):
         pass
     if step is None:  # the journey edits nothing when no stroke reaches the frame
@@ -307,7 +336,7 @@ def run_edit(job: EditJob, device: str | None, cache: ModelCache | None = None) 
     if job.pick > len(step.costs):
         raise CommandError(f"--pick {job.pick}: only {len(step.costs)} candidates were kept")
     moved = time.perf_counter()
-    for result in apply_edit(cache, job.model, device, photo, frame, start.latent,
+    for result in apply_edit(cache, model, device, photo, frame, start.latent,
                              step.latents[job.pick - 1], t=1.0, frames=job.transfer_frames,
                              mode=job.mode, path=job.path, spread=job.spread):
         if isinstance(result, Progress):
@@ -316,7 +345,7 @@ def run_edit(job: EditJob, device: str | None, cache: ModelCache | None = None) 
             applied, transfer_seconds = result, time.perf_counter() - moved
     imaging.write_image(job.out, applied.photo)
     if job.candidates is not None:
-        tiles = [start.image, *step.images]
+        tiles = [reconstruction, *step.images]
         imaging.write_image(job.candidates,
                             imaging.tile([np.kron(t, np.ones((4, 4, 1), np.uint8)) for t in tiles],
                                          min(len(tiles), 5)))
@@ -329,4 +358,4 @@ def run_edit(job: EditJob, device: str | None, cache: ModelCache | None = None) 
 
 
 __all__ = ["EditJob", "ProjectJob", "add_commands", "edit_job", "project_job", "projected",
-           "run_edit", "run_project"]
+           "run_edit", "run_project", "tuned"]

@@ -1,10 +1,13 @@
-"""The editing journey: project a photo, edit it with strokes, render the path to a candidate,
-carry the change onto the full-resolution photo.
+"""The editing journey: project a photo, tune the generator on it (optional), edit it with
+strokes, render the path to a candidate, carry the change onto the full-resolution photo.
 
 Each generator takes plain data (numpy arrays, strokes, configs) and yields plain data: the
 tensors stay on the thread that runs it, and pictures come out as RGB uint8 arrays. The GUI's
 editor runs these on its model worker; `igan project` and `igan edit` loop over them under a
 progress bar.
+
+Tuning leaves its generator in the cache under a name of its own (`Tuned.model`): the later steps
+run on it when given that name as their `model`, and on the shipped manifold otherwise.
 """
 
 from __future__ import annotations
@@ -31,6 +34,7 @@ if TYPE_CHECKING:
     from igan_app.engine.frame import Frame
     from igan_app.engine.projection import ProjectionConfig
     from igan_app.engine.strokes import StrokeSet
+    from igan_app.engine.tuning import TuningConfig
 
 
 # --- projection -----------------------------------------------------------------------------
@@ -65,6 +69,50 @@ def projection(cache: ModelCache, model: str, device: str | None, photo: np.ndar
         quality = float(psnr(step.image.detach(), target)[0]) if step.done else None
         yield Projected(step.step, step.total, step.latent[0].detach().cpu().numpy(),
                         imaging.to_uint8(step.image[0]), float(step.loss), step.done, quality)
+
+
+# --- tuning the generator on the photo -----------------------------------------------------
+
+@dataclass(frozen=True)
+class Tuned:
+    """A tuning step: step of total; loss; `psnr` of the tuned generator's picture of the
+    latent against the photo's frame, in dB; ms this step took. On the last one (done): `image`
+    (r, r, 3) uint8, that picture, and `model`, the name the cache holds the tuned generator
+    under: give it as `model` to `editing`, `path_frames` and `apply_edit`."""
+
+    step: int
+    total: int
+    loss: float
+    psnr: float
+    ms: float
+    done: bool
+    image: np.ndarray | None = None
+    model: str | None = None
+
+
+def tuning(cache: ModelCache, model: str, device: str | None, photo: np.ndarray, frame: Frame,
+           latent: np.ndarray, config: TuningConfig | None = None,
+           features: FeatureChoice = DEFAULT_FEATURES) -> Iterator[Tuned]:
+    """Tune a copy of manifold `model` so that its picture of `latent` (d,), the projection's,
+    is `frame.crop(photo)`, yielding every step; the shipped manifold is left as it was. Stopped
+    before its last step, it holds nothing."""
+    import torch
+
+    from igan_app import imaging
+    from igan_app.engine.tuning import TuningConfig, tune
+
+    models = cache.manifold(model, device, features)
+    target = imaging.to_tensor(frame.crop(photo), models.device)
+    z = torch.from_numpy(np.asarray(latent, np.float32)).reshape(1, -1).to(models.device)
+    for step in tune(models.manifold, target, z, config or TuningConfig(),
+                     models.features.model):
+        if not step.done:
+            yield Tuned(step.step, step.total, step.loss, step.psnr, step.ms, False)
+            continue
+        with torch.no_grad():
+            image = imaging.to_uint8(step.manifold.generator(z)[0])
+        name = cache.hold_tuned(model, device, step.manifold)
+        yield Tuned(step.step, step.total, step.loss, step.psnr, step.ms, True, image, name)
 
 
 # --- editing --------------------------------------------------------------------------------
@@ -197,5 +245,5 @@ def apply_edit(cache: ModelCache, model: str, device: str | None, photo: np.ndar
 
 
 __all__ = ["DEFAULT_MANIFOLD", "Applied", "Candidates", "PathFrames",
-           "Projected", "apply_edit", "editing", "path_frames", "path_point", "projection",
-           "render_between"]
+           "Projected", "Tuned", "apply_edit", "editing", "path_frames", "path_point",
+           "projection", "render_between", "tuning"]

@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from igan_app.zoo.vgg import FeatureNetwork
 
 DEFAULT_MANIFOLD = "landscape64"  # the manifold the editor, the morph and `igan edit` start on
+TUNED_KEPT = 4  # generators tuned on photos the cache holds at once; older ones are dropped
 
 
 @dataclass(frozen=True)
@@ -70,6 +71,8 @@ class ModelCache:
     def __init__(self) -> None:
         self._loaded: dict[tuple, Any] = {}
         self._lock = threading.Lock()
+        self._tuned: list[tuple] = []  # the keys of the tuned manifolds held, oldest first
+        self._issued: set[str] = set()  # every name hold_tuned gave
 
     def manifold(self, name: str | Path, device: str | None = None,
                  features: FeatureChoice | None = DEFAULT_FEATURES) -> Models:
@@ -80,12 +83,32 @@ class ModelCache:
         from igan_app.zoo.registry import MANIFOLD_KIND, load_model
         from igan_app.zoo.vgg import load_feature_network
 
-        manifold = self._get(("manifold",), name, device, lambda torch_device: load_model(
-            name, expected_kind=MANIFOLD_KIND, device=torch_device).model)
+        def load(torch_device):
+            if str(name) in self._issued:
+                raise ValueError(f"the tuned generator {name} is no longer held; tune again")
+            return load_model(name, expected_kind=MANIFOLD_KIND, device=torch_device).model
+
+        manifold = self._get(("manifold",), name, device, load)
         network = None if features is None else self._get(
             ("features",), features, device, lambda torch_device: load_feature_network(
                 features.vgg_weights, device=torch_device, world_model=features.world_model))
         return Models(Path(name).name, manifold, network, pick_device(device))
+
+    def hold_tuned(self, model: str | Path, device: str | None, manifold: Manifold) -> str:
+        """Hold `manifold`, a copy of manifold `model` tuned on a photo, on `device`; the name
+        under which `manifold(name, device)` answers with it from now on (the features are
+        `model`'s). The oldest beyond TUNED_KEPT are let go."""
+        from igan_app.device import pick_device
+
+        with self._lock:
+            name = f"{Path(str(model)).name}~tuned{len(self._issued) + 1}"
+            self._issued.add(name)
+            key = ("manifold", name, str(pick_device(device)))
+            self._loaded[key] = manifold
+            self._tuned.append(key)
+            while len(self._tuned) > TUNED_KEPT:
+                self._loaded.pop(self._tuned.pop(0), None)
+        return name
 
     def painter(self, name: str | Path, device: str | None = None) -> Painter:
         """The painter of paint model `name` (registry name or folder) on `device` (None: auto).
@@ -111,4 +134,4 @@ class ModelCache:
             return self._loaded[key]
 
 
-__all__ = ["DEFAULT_FEATURES", "DEFAULT_MANIFOLD", "FeatureChoice", "ModelCache", "Models", "Progress"]
+__all__ = ["DEFAULT_FEATURES", "DEFAULT_MANIFOLD", "TUNED_KEPT", "FeatureChoice", "ModelCache", "Models", "Progress"]

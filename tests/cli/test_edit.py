@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import numpy as np
 import pytest
@@ -103,3 +104,20 @@ def test_edit_with_layers_and_a_region(photo, tmp_path):
     code, _, err = igan("edit", photo, "--color-layer", tmp_path / "c.png", "--region",
                         "20,0,200,120", "--out", tmp_path / "e.png")
     assert_one_line_error(code, err, "not inside")
+
+
+def test_project_and_edit_tune_the_generator_on_the_photo_when_asked(photo, tmp_path):
+    code, out, err = igan("project", photo, "--out", tmp_path / "r.png", *FAST,
+                          "--tune-steps", "20")
+    assert code == 0, err
+    before, after = (float(x) for x in re.findall(r"([\d.]+) dB", out)[:2])
+    assert "after 20 tuning steps" in out and after > before
+    strokes = _strokes(tmp_path / "s.json", [SKY])
+    code, out, err = igan("edit", photo, "--strokes", strokes, "--out", tmp_path / "e.png",
+                          "--candidates", tmp_path / "k.png", *FAST, *QUICK_EDIT,
+                          "--tune-steps", "5")
+    assert code == 0, err
+    assert imaging.read_image(tmp_path / "e.png").shape == imaging.read_image(photo).shape
+    with pytest.raises(SystemExit) as info:
+        igan("project", photo, "--out", tmp_path / "r.png", "--tune-steps", "-1")
+    assert info.value.code == 2

@@ -1,5 +1,6 @@
 """The editing journey driven directly, as the CLI, the GUI's worker and bench/ drive it, on a
-tiny random manifold: the steps' types and shapes, resuming an edit, the point on the path."""
+tiny random manifold: the steps' types and shapes, resuming an edit, the point on the path,
+tuning the generator on the photo and the later steps on the tuned one."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from igan_app.engine.editing import EditConfig
 from igan_app.engine.frame import Frame
 from igan_app.engine.projection import ProjectionConfig
 from igan_app.engine.strokes import Stroke, StrokeSet
+from igan_app.engine.tuning import TuningConfig
 from igan_app.journeys.edit import (
     Applied,
     Candidates,
@@ -19,8 +21,9 @@ from igan_app.journeys.edit import (
     path_frames,
     path_point,
     projection,
+    tuning,
 )
-from igan_app.journeys.models import ModelCache, Progress
+from igan_app.journeys.models import TUNED_KEPT, ModelCache, Progress
 
 pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
@@ -116,3 +119,51 @@ def test_the_cache_loads_each_model_once_and_features_only_when_asked(cache, mod
     with_features = cache.manifold(model, "cpu")
     assert with_features.manifold is first.manifold and with_features.features is not None
     assert cache.manifold(model, "cpu").features is with_features.features
+
+
+TUNE = TuningConfig(steps=20, lr=3e-3)
+
+
+def tuned_steps(cache, model, projected, config=TUNE):
+    frame, steps = projected
+    return list(tuning(cache, model, "cpu", PHOTO, frame, steps[-1].latent, config))
+
+
+def test_tuning_holds_a_tuned_generator_the_later_steps_run_on(cache, model, projected):
+    frame, steps = projected
+    anchor = steps[-1].latent
+    shipped = {k: v.clone() for k, v in cache.manifold(model, "cpu").manifold.state_dict().items()}
+    tuned = tuned_steps(cache, model, projected)
+    assert [t.step for t in tuned] == list(range(21)) and [t.done for t in tuned][-2:] == [
+        False, True]
+    last = tuned[-1]
+    assert last.psnr > steps[-1].psnr + 1 and all(t.model is None for t in tuned[:-1])
+    assert last.image.shape == (64, 64, 3) and last.image.dtype == np.uint8
+    held = cache.manifold(last.model, "cpu", features=None)
+    assert held.manifold is not cache.manifold(model, "cpu").manifold
+    after = cache.manifold(model, "cpu").manifold.state_dict()
+    assert all(np.array_equal(shipped[k], after[k]) for k in shipped)
+    # The path, the edit and the transfer draw with the tuned generator when given its name.
+    target = candidates(cache, model, projected)[-1].latents[0]
+    on_tuned = list(path_frames(cache, last.model, "cpu", anchor, target, 3))[-1]
+    on_shipped = list(path_frames(cache, model, "cpu", anchor, target, 3))[-1]
+    assert np.array_equal(on_tuned.images[0], last.image)
+    assert not np.array_equal(on_tuned.images[0], on_shipped.images[0])
+    edits = candidates(cache, last.model, projected)
+    assert edits and edits[-1].images.shape[1:] == (64, 64, 3)
+    applied = list(apply_edit(cache, last.model, "cpu", PHOTO, frame, anchor, target,
+                              frames=3))[-1]
+    assert np.array_equal(applied.frames, on_tuned.images)
+
+
+def test_a_stopped_tuning_holds_nothing_and_old_ones_are_let_go(cache, model, projected):
+    frame, steps = projected
+    journey = tuning(cache, model, "cpu", PHOTO, frame, steps[-1].latent, TUNE)
+    assert next(journey).step == 0
+    journey.close()
+    names = [tuned_steps(cache, model, projected, TuningConfig(steps=1))[-1].model
+             for _ in range(TUNED_KEPT + 1)]
+    assert len(set(names)) == len(names)
+    assert cache.manifold(names[-1], "cpu", features=None).manifold is not None
+    with pytest.raises(ValueError, match="no longer held"):
+        cache.manifold(names[0], "cpu", features=None)

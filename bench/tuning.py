@@ -1,0 +1,102 @@
+"""Measure pivotal tuning: PSNR before and after, time, and how well nearby latents are kept.
+
+    python bench/tuning.py [--n 20] [--steps 100] [--blocks all,2] [--model models/landscape64]
+
+The photos of assets/photos (centre square) and held-out world scenes (seeds from 10⁹): each is
+projected (`ProjectionConfig` defaults), then the generator is tuned on it (`TuningConfig`
+defaults, with `--blocks`: all layers or the last N blocks); PSNR at model resolution after the
+projection, at half the steps and at the end, with the seconds to get there. Locality: PSNR of
+G'(z_r) against G(z_r) for 8 latents z_r = z + 0.3 (p − z) towards fresh prior samples p
+(higher: edits near the photo's latent behave as on the shipped manifold).
+Prints RESULTS.md table rows (no --write: the rows are not recorded yet).
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+from results import machine, report
+
+from igan_app import imaging
+from igan_app.device import describe, pick_device
+from igan_app.engine.frame import Frame
+from igan_app.engine.losses import psnr
+from igan_app.engine.projection import run_projection
+from igan_app.engine.tuning import TuningConfig, tune
+from igan_app.training.data import world_scenes
+from igan_app.training.metrics import HELD_OUT_SEED
+from igan_app.zoo.checkpoint import load_checkpoint
+from igan_app.zoo.vgg import load_feature_network
+
+MARKER = "bench/tuning.py"
+PHOTOS = Path(__file__).resolve().parents[1] / "assets" / "photos"
+
+
+def locality(manifold, tuned, latent, seed=123) -> float:
+    rng = torch.Generator().manual_seed(seed)
+    nearby = latent + 0.3 * (manifold.sample_latent(8, rng, device="cpu").to(latent.device)
+                             - latent)
+    with torch.no_grad():
+        return float(psnr(tuned.generator(nearby), manifold.generator(nearby)).mean())
+
+
+def measure(manifold, features, target, config):
+    """(projection PSNR, PSNR at half, seconds at half, PSNR at end, seconds at end, locality)."""
+    projected = run_projection(manifold, target, features=features)
+    started = time.perf_counter()
+    half = None
+    for step in tune(manifold, target, projected.latent, config, features):
+        if step.step == config.steps // 2:
+            half = (step.psnr, time.perf_counter() - started)
+    end = time.perf_counter() - started
+    with torch.no_grad():
+        before = float(psnr(projected.image, target)[0])
+    return before, *half, step.psnr, end, locality(manifold, step.manifold, projected.latent)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--n", type=int, default=20, help="held-out world scenes")
+    parser.add_argument("--steps", type=int, default=100)
+    parser.add_argument("--blocks", default="all", help="comma list: all or a number of blocks")
+    parser.add_argument("--model", default="models/landscape64")
+    parser.add_argument("--device", default="cpu")
+    args = parser.parse_args()
+
+    device = pick_device(args.device)
+    manifold = load_checkpoint(args.model, expected_kind="dcgan-manifold", device=device).model
+    network = load_feature_network(device=device)
+    r = manifold.resolution
+    targets = {}
+    for path in sorted(p for p in PHOTOS.glob("*") if p.suffix.lower() in imaging.IMAGE_SUFFIXES):
+        photo = imaging.read_image(path)
+        targets[path.name] = imaging.to_tensor(Frame.centre(photo.shape[:2], r).crop(photo),
+                                               device)
+    scenes = imaging.to_tensor(world_scenes(args.n, r, first_seed=HELD_OUT_SEED).images, device)
+    rows = []
+    for blocks in args.blocks.split(","):
+        config = TuningConfig(steps=args.steps, blocks=None if blocks == "all" else int(blocks))
+        results = {name: measure(manifold, network.model, t, config) for name, t in targets.items()}
+        world = np.array([measure(manifold, network.model, s[None], config) for s in scenes])
+        label = f"tuning ({blocks} blocks, {args.steps} steps)"
+        for name, m in [*results.items(), (f"{args.n} held-out world scenes (mean)",
+                                           world.mean(0))]:
+            rows.append((f"{label}: {name}",
+                         (f"PSNR {m[0]:.1f} → {m[1]:.1f} dB at {args.steps // 2} steps "
+                         f"({m[2]:.1f} s) → {m[3]:.1f} dB at {args.steps} ({m[4]:.1f} s); "
+                         f"locality {m[5]:.1f} dB")))
+        if len(world):
+            rows.append((f"{label}: world scenes, worst", (f"{world[:, 3].min():.1f} dB at "
+                         f"{args.steps} steps; locality worst {world[:, 5].min():.1f} dB")))
+    report(rows, f"python bench/tuning.py --n {args.n} --steps {args.steps} "
+           f"--blocks {args.blocks}", f"{machine()}; {describe(device)}; {network.describe()}",
+           MARKER, write=False)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
