@@ -65,6 +65,7 @@ def main() -> int:
     parser.add_argument("--blocks", default="all", help="comma list: all or a number of blocks")
     parser.add_argument("--model", default="models/landscape64")
     parser.add_argument("--device", default="cpu")
+    parser.add_argument("--write", action="store_true", help="record the rows in RESULTS.md")
     args = parser.parse_args()
 
     device = pick_device(args.device)
@@ -94,7 +95,7 @@ def main() -> int:
                          f"{args.steps} steps; locality worst {world[:, 5].min():.1f} dB")))
     report(rows, f"python bench/tuning.py --n {args.n} --steps {args.steps} "
            f"--blocks {args.blocks}", f"{machine()}; {describe(device)}; {network.describe()}",
-           MARKER, write=False)
+           MARKER, args.write)
     return 0
 
 
