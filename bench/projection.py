@@ -14,15 +14,13 @@ from __future__ import annotations
 
 import argparse
 import time
-from pathlib import Path
 
 import numpy as np
 import torch
-from results import machine, report
+from results import machine, photo_crops, report
 
 from igan_app import imaging
 from igan_app.device import describe, pick_device
-from igan_app.engine.frame import Frame
 from igan_app.engine.losses import ReconstructionLoss, psnr
 from igan_app.engine.projection import ProjectionConfig, run_projection
 from igan_app.training.data import world_scenes
@@ -31,7 +29,6 @@ from igan_app.zoo.checkpoint import load_checkpoint
 from igan_app.zoo.vgg import load_feature_network
 
 MARKER = "bench/projection.py"
-PHOTOS = Path(__file__).resolve().parents[1] / "assets" / "photos"
 
 
 def measure(manifold, features, targets, config):
@@ -62,13 +59,10 @@ def main() -> int:
     r = manifold.resolution
     sets = {f"{args.n} held-out world scenes": imaging.to_tensor(
         world_scenes(args.n, r, first_seed=HELD_OUT_SEED).images, device)}
-    photos = sorted(p for p in PHOTOS.glob("*") if p.suffix.lower() in imaging.IMAGE_SUFFIXES)
-    if photos:
-        crops = []
-        for path in photos:
-            photo = imaging.read_image(path)
-            crops.append(Frame.centre(photo.shape[:2], r).crop(photo))
-        sets[f"{len(photos)} photos of assets/photos"] = imaging.to_tensor(crops, device)
+    crops = photo_crops(r)
+    if crops:
+        sets[f"{len(crops)} photos of assets/photos"] = imaging.to_tensor(list(crops.values()),
+                                                                          device)
 
     command = f"python bench/projection.py --n {args.n}"
     where = f"{machine()}; {describe(device)}; {network.describe()}"

@@ -8,8 +8,13 @@ import time
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import numpy as np
 
 RESULTS = Path(__file__).with_name("RESULTS.md")
+PHOTOS = Path(__file__).resolve().parents[1] / "assets" / "photos"
 HEADER = ("# Benchmark results\n\nThe latest measurement of each benchmark; every row names the "
           "command that produced it.\n\n| what | result | command | machine | date |\n"
           "|---|---|---|---|---|\n")
@@ -64,3 +69,16 @@ def timed(fn: Callable[[], object], repeats: int, device) -> float:
         sync()
         times.append(time.perf_counter() - start)
     return sorted(times)[len(times) // 2]
+
+
+def photo_crops(resolution: int) -> dict[str, np.ndarray]:
+    """The shipped photos' (assets/photos) largest centred squares at `resolution`, RGB uint8,
+    by file name: what a projection of each photo is asked to draw."""
+    from igan_app import imaging
+    from igan_app.engine.frame import Frame
+
+    crops = {}
+    for path in sorted(p for p in PHOTOS.glob("*") if p.suffix.lower() in imaging.IMAGE_SUFFIXES):
+        photo = imaging.read_image(path)
+        crops[path.name] = Frame.centre(photo.shape[:2], resolution).crop(photo)
+    return crops

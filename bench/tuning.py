@@ -15,15 +15,13 @@ from __future__ import annotations
 
 import argparse
 import time
-from pathlib import Path
 
 import numpy as np
 import torch
-from results import machine, report
+from results import machine, photo_crops, report
 
 from igan_app import imaging
 from igan_app.device import describe, pick_device
-from igan_app.engine.frame import Frame
 from igan_app.engine.losses import psnr
 from igan_app.engine.projection import run_projection
 from igan_app.engine.tuning import TuningConfig, tune
@@ -33,7 +31,6 @@ from igan_app.zoo.checkpoint import load_checkpoint
 from igan_app.zoo.vgg import load_feature_network
 
 MARKER = "bench/tuning.py"
-PHOTOS = Path(__file__).resolve().parents[1] / "assets" / "photos"
 
 
 def locality(manifold, tuned, latent, seed=123) -> float:
@@ -72,11 +69,7 @@ def main() -> int:
     manifold = load_checkpoint(args.model, expected_kind="dcgan-manifold", device=device).model
     network = load_feature_network(device=device)
     r = manifold.resolution
-    targets = {}
-    for path in sorted(p for p in PHOTOS.glob("*") if p.suffix.lower() in imaging.IMAGE_SUFFIXES):
-        photo = imaging.read_image(path)
-        targets[path.name] = imaging.to_tensor(Frame.centre(photo.shape[:2], r).crop(photo),
-                                               device)
+    targets = {name: imaging.to_tensor(crop, device) for name, crop in photo_crops(r).items()}
     scenes = imaging.to_tensor(world_scenes(args.n, r, first_seed=HELD_OUT_SEED).images, device)
     rows = []
     for blocks in args.blocks.split(","):

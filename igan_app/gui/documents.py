@@ -39,6 +39,7 @@ from igan_app.gui.editor.document import from_session, has_work, to_session
 from igan_app.gui.editor.model import EditorModel
 from igan_app.gui.editor.proposal import Proposal
 from igan_app.gui.settings import Settings
+from igan_app.gui.widgets import local_files
 
 IMAGE_FILTER = "Images (*.png *.jpg *.jpeg *.bmp *.tif *.tiff *.webp)"
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".webp")
@@ -77,12 +78,10 @@ def autosave_path() -> Path:
 
 def dropped_file(event: QDragEnterEvent | QDropEvent) -> str | None:
     """The one local photo or session file a drag carries, else None."""
-    urls = event.mimeData().urls() if event.mimeData().hasUrls() else []
-    if len(urls) != 1 or not urls[0].isLocalFile():
-        return None
-    path = urls[0].toLocalFile()
-    if path.lower().endswith(IMAGE_SUFFIXES + (SESSION_SUFFIX,)):
-        return path
+    files = local_files(event.mimeData())
+    if len(files) == 1 and len(event.mimeData().urls()) == 1 \
+            and files[0].lower().endswith(IMAGE_SUFFIXES + (SESSION_SUFFIX,)):
+        return files[0]
     return None
 
 

@@ -10,12 +10,17 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import numpy as np
-from PySide6.QtCore import QRect, Qt
+from PySide6.QtCore import QMimeData, QRect, Qt
 from PySide6.QtGui import QPainter, QPaintEvent, QPixmap
 from PySide6.QtWidgets import QBoxLayout, QLayout, QPushButton, QSizePolicy, QSpinBox, QWidget
 
 from igan_app.gui.geometry import fit_rect
 from igan_app.gui.images import to_pixmap
+
+
+def local_files(mime: QMimeData) -> list[str]:
+    """The local files a drag carries, in order (URLs of other kinds left out)."""
+    return [url.toLocalFile() for url in mime.urls() if url.isLocalFile()]
 
 
 def laid_out(layout: QBoxLayout, *items: QWidget | QLayout | int) -> QBoxLayout:
@@ -86,4 +91,4 @@ class Picture(QWidget):
         painter.drawPixmap(QRect(*box), self._pixmap)
 
 
-__all__ = ["Picture", "button", "laid_out", "spin"]
+__all__ = ["Picture", "button", "laid_out", "local_files", "spin"]

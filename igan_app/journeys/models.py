@@ -83,16 +83,18 @@ class ModelCache:
         from igan_app.zoo.registry import MANIFOLD_KIND, load_model
         from igan_app.zoo.vgg import load_feature_network
 
-        def load(torch_device):
+        torch_device = pick_device(device)
+
+        def load():
             if str(name) in self._issued:
                 raise ValueError(f"the tuned generator {name} is no longer held; tune again")
             return load_model(name, expected_kind=MANIFOLD_KIND, device=torch_device).model
 
-        manifold = self._get(("manifold",), name, device, load)
+        manifold = self._get(_key("manifold", name, torch_device), load)
         network = None if features is None else self._get(
-            ("features",), features, device, lambda torch_device: load_feature_network(
+            _key("features", features, torch_device), lambda: load_feature_network(
                 features.vgg_weights, device=torch_device, world_model=features.world_model))
-        return Models(Path(name).name, manifold, network, pick_device(device))
+        return Models(Path(name).name, manifold, network, torch_device)
 
     def hold_tuned(self, model: str | Path, device: str | None, manifold: Manifold) -> str:
         """Hold `manifold`, a copy of manifold `model` tuned on a photo, on `device`; the name
@@ -103,7 +105,7 @@ class ModelCache:
         with self._lock:
             name = f"{Path(str(model)).name}~tuned{len(self._issued) + 1}"
             self._issued.add(name)
-            key = ("manifold", name, str(pick_device(device)))
+            key = _key("manifold", name, pick_device(device))
             self._loaded[key] = manifold
             self._tuned.append(key)
             while len(self._tuned) > TUNED_KEPT:
@@ -113,25 +115,29 @@ class ModelCache:
     def painter(self, name: str | Path, device: str | None = None) -> Painter:
         """The painter of paint model `name` (registry name or folder) on `device` (None: auto).
         Raises the registry's, the checkpoint's or the device's error."""
+        from igan_app.device import pick_device
         from igan_app.engine.paint import PAINT_KINDS, Painter
         from igan_app.zoo.registry import load_model
 
-        def load(torch_device) -> Painter:
+        torch_device = pick_device(device)
+
+        def load() -> Painter:
             loaded = load_model(name, expected_kind=PAINT_KINDS, device=torch_device)
             return Painter.from_checkpoint(loaded, str(name))
 
-        return self._get(("painter",), name, device, load)
+        return self._get(_key("painter", name, torch_device), load)
 
-    def _get(self, what: tuple, name: object, device: str | None,
-             load: Callable[[Any], Any]) -> Any:
-        from igan_app.device import pick_device
-
-        torch_device = pick_device(device)
-        key = (*what, str(name), str(torch_device))
+    def _get(self, key: tuple, load: Callable[[], Any]) -> Any:
         with self._lock:
             if key not in self._loaded:
-                self._loaded[key] = load(torch_device)
+                self._loaded[key] = load()
             return self._loaded[key]
 
 
-__all__ = ["DEFAULT_FEATURES", "DEFAULT_MANIFOLD", "TUNED_KEPT", "FeatureChoice", "ModelCache", "Models", "Progress"]
+def _key(what: str, name: object, device: object) -> tuple[str, str, str]:
+    """What a loaded model is held under: its kind of model, its name and its device."""
+    return what, str(name), str(device)
+
+
+__all__ = ["DEFAULT_FEATURES", "DEFAULT_MANIFOLD", "TUNED_KEPT", "FeatureChoice", "ModelCache", "Models",
+           "Progress"]

@@ -6,15 +6,12 @@ from PySide6.QtCore import QMimeData, Signal
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import QWidget
 
-from igan_app.gui.widgets import Picture
+from igan_app.gui.widgets import Picture, local_files
 
 
 def dropped_file(mime: QMimeData) -> str | None:
     """The first local file among the URLs of a drag, or None."""
-    for url in mime.urls():
-        if url.isLocalFile():
-            return url.toLocalFile()
-    return None
+    return next(iter(local_files(mime)), None)
 
 
 class PhotoSlot(Picture):
