@@ -11,7 +11,8 @@ from igan_app.cli.common import CommandError
 def add_commands(commands: argparse._SubParsersAction) -> None:
     gui = commands.add_parser("gui", help="open the desktop application")
     gui.add_argument("photo", type=Path, nargs="?", default=None,
-                     help="a photo to open (default: the last session, else a world scene)")
+                     help="a photo or an .igan session to open (default: the last session, "
+                     "else a world scene)")
     gui.add_argument("--model", default=None,
                      help="the manifold to edit with (default: the one used last, landscape64)")
     gui.set_defaults(handler=_gui)

@@ -12,8 +12,8 @@ APP_NAME = "iGAN Studio"
 
 def run(photo: Path | None = None, *, model: str | None = None, device: str | None = None,
         argv: list[str] | None = None) -> int:
-    """Open the main window (on `photo`, else on the last session or a world scene) and run
-    until it closes; the exit status."""
+    """Open the main window (on `photo`, a photo or an .igan session, else on the last session or
+    a world scene) and run until it closes; the exit status."""
     app = QApplication.instance() or QApplication(argv if argv is not None else sys.argv[:1])
     app.setApplicationName(APP_NAME)
     app.setOrganizationName(APP_NAME)
@@ -29,5 +29,5 @@ def run(photo: Path | None = None, *, model: str | None = None, device: str | No
     window = MainWindow(settings, start=photo is None)
     window.show()
     if photo is not None:
-        window.open_photo(photo)
+        window.files.open_any(str(photo))  # a session or a photo, as a dropped file
     return app.exec()

@@ -18,6 +18,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from PySide6.QtWidgets import QSpinBox
+from tiny_models import TINY_MANIFOLD
 
 from igan_app import imaging
 from igan_app.engine.projection import ProjectionConfig
@@ -226,3 +227,30 @@ def test_a_session_of_the_previous_format_opens_and_saves_in_the_new(qtbot, wind
     with zipfile.ZipFile(again) as archive:
         assert json.loads(archive.read("session.json"))["format"] == "igan-session/2"
     assert open_session(again).strokes == doc.strokes
+
+
+def test_igan_gui_given_a_session_file_opens_the_session(qtbot, windows, tmp_path, monkeypatch):
+    # `igan gui FILE` takes a session as it takes a dropped one, not as a photo to decode.
+    from PySide6.QtCore import QSettings
+    from PySide6.QtWidgets import QApplication
+
+    from igan_app.gui import app, main_window, settings
+
+    first = windows()
+    edit_and_choose(qtbot, first, 1)
+    session = tmp_path / "chosen.igan"
+    assert first.save_session(session)
+    shown = []
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))  # the autosave at close
+    real = settings.Settings
+    monkeypatch.setattr(settings, "Settings", lambda: real(QSettings(
+        str(tmp_path / "run.ini"), QSettings.Format.IniFormat)))
+    monkeypatch.setattr(main_window.MainWindow, "show", lambda win: shown.append(win))
+    monkeypatch.setattr(QApplication, "exec", lambda _app: 0)
+    assert app.run(session, model=TINY_MANIFOLD, device="cpu") == 0
+    win = shown[0]
+    qtbot.addWidget(win)
+    assert win.last_error == ""
+    assert win.editor.document.path == first.editor.document.path
+    assert win.editor.chosen == 1 and win.editor.candidates is not None
+    win.close()
