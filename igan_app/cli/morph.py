@@ -18,6 +18,7 @@ from igan_app.cli.common import (
     command_line,
     feature_choice,
     follow,
+    non_negative,
     option_words,
     positive,
     projection_config,
@@ -35,6 +36,7 @@ from igan_app.journeys.models import (
 
 if TYPE_CHECKING:
     from igan_app.engine.projection import ProjectionConfig
+    from igan_app.engine.tuning import TuningConfig
 
 
 def add_commands(commands: argparse._SubParsersAction) -> None:
@@ -50,6 +52,12 @@ def add_commands(commands: argparse._SubParsersAction) -> None:
     morph.add_argument("--fps", type=float, default=10.0, help="frames per second (default 10)")
     transfer_options(morph, carried="flow carries onto the photos", path="latent path")
     projection_options(morph, with_region=False)
+    # Not projection_options' --tune-steps: a morph tunes by default (its default is 0, off).
+    morph.add_argument("--tune-steps", type=non_negative, default=None,
+                       help="after the projections, tune one copy of the generator on both "
+                       "photos for N Adam steps, so that the path starts and ends at the photos "
+                       "(default: the tuning's default steps; 0: off, the shipped generator's "
+                       "path)")
     morph.set_defaults(handler=_morph)
 
 
@@ -58,7 +66,8 @@ class MorphJob:
     """`igan morph`: `frames` pictures of `size`² from `photo_a` to `photo_b`, both included,
     written to `out` (a .gif, an .mp4, or a folder for PNG frames) at `fps`. mode: what the flow
     carries; path: the latent path; projection, model, features: how both photos are
-    projected."""
+    projected; tune_steps: the generator's tuning on both photos (None: the default steps;
+    0: none)."""
 
     photo_a: Path
     photo_b: Path
@@ -71,6 +80,7 @@ class MorphJob:
     path: str = "linear"
     model: str = DEFAULT_MANIFOLD
     features: FeatureChoice = DEFAULT_FEATURES
+    tune_steps: int | None = None
 
     def command(self) -> str:
         """The equivalent `igan morph …` command."""
@@ -80,14 +90,24 @@ class MorphJob:
             *option_words((("--frames", self.frames, None), ("--size", self.size, 512),
                            ("--fps", self.fps, 10.0), ("--mode", self.mode, "both"),
                            ("--path", self.path, "linear"))),
-            "--out", self.out, *projection_words(self.model, self.projection, self.features))
+            "--out", self.out, *projection_words(self.model, self.projection, self.features),
+            *option_words((("--tune-steps", self.tune_steps, None),)))
+
+    def tuning(self) -> TuningConfig | None:
+        """The tuning config the job asks for (None: the defaults)."""
+        if self.tune_steps is None:
+            return None
+        from igan_app.engine.tuning import TuningConfig
+
+        return TuningConfig(steps=self.tune_steps)
 
 
 def morph_job(args: argparse.Namespace) -> MorphJob:
     """The job the options of `igan morph` ask for."""
     return MorphJob(args.photo_a, args.photo_b, args.out, projection_config(args),
                     frames=args.frames, size=args.size, fps=args.fps, mode=args.mode,
-                    path=args.path, model=args.model, features=feature_choice(args))
+                    path=args.path, model=args.model, features=feature_choice(args),
+                    tune_steps=args.tune_steps)
 
 
 def _morph(args: argparse.Namespace) -> int:
@@ -114,12 +134,17 @@ def run_morph(job: MorphJob, device: str | None, cache: ModelCache | None = None
     photos = [read_photo(path, models.resolution) for path in (job.photo_a, job.photo_b)]
     morphed = follow(morphing(cache, job.model, device, *photos, frames=job.frames,
                               size=job.size, mode=job.mode, path=job.path,
-                              projection=job.projection, features=job.features))
+                              projection=job.projection, tuning=job.tuning(),
+                              features=job.features))
     written = imaging.write_animation(job.out, morphed.frames, fps=job.fps)
     where = job.out if len(written) == 1 else f"{job.out}/ ({len(written)} PNG frames)"
+    tuned = ""
+    if morphed.tuned_psnr is not None:
+        psnr_a, psnr_b = morphed.tuned_psnr
+        tuned = f"generator tuned on both photos ({psnr_a:.1f} and {psnr_b:.1f} dB), "
     print(f"morphed {job.photo_a.name} → {job.photo_b.name}, {job.frames} frames at "
           f"{job.size}² in {time.perf_counter() - started:.1f} s on {describe(models.device)}, "
-          f"{models.features.describe()} → {where}")
+          f"{tuned}{models.features.describe()} → {where}")
 
 
 __all__ = ["MorphJob", "add_commands", "morph_job", "run_morph"]

@@ -1,4 +1,5 @@
-"""Pivotal tuning (PTI, Roich et al. 2021): fit a copy of the generator to one photo.
+"""Pivotal tuning (PTI, Roich et al. 2021): fit a copy of the generator to one photo, or to
+several at once (a morph's two photos: one generator, each photo's latent its own pivot).
 
 After projection the latent z is the best point on the manifold, but a DCGAN trained on rendered
 scenes reconstructs a real photo's frame at 12–15 dB. Pivotal tuning keeps z fixed (the pivot)
@@ -61,8 +62,9 @@ class TuningConfig:
 @dataclass
 class TuningStep:
     """step of total; loss: the objective at this step; psnr: of G'(z) against the target in
-    dB, with the weights after `step` updates; ms: milliseconds this step took; manifold: the tuned copy (the same
-    object on every step, updated in place: read it on the last step)."""
+    dB, with the weights after `step` updates (several targets: their mean); ms: milliseconds
+    this step took; manifold: the tuned copy (the same object on every step, updated in place:
+    read it on the last step); psnrs: each target's PSNR, in the targets' order."""
 
     step: int
     total: int
@@ -70,6 +72,7 @@ class TuningStep:
     psnr: float
     ms: float
     manifold: Manifold
+    psnrs: tuple[float, ...] = ()
 
     @property
     def done(self) -> bool:
@@ -99,13 +102,16 @@ def tune(manifold: Manifold, target: torch.Tensor, latent: torch.Tensor,
          config: TuningConfig = TuningConfig(), features: VGG16Features | None = None,
          ) -> Iterator[TuningStep]:
     """Yield a TuningStep after each Adam step on a copy of `manifold`'s generator, fitting
-    G'(latent) to `target`; step 0 is the untouched copy. target: (1, 3, r, r) in [-1, 1];
-    latent: (1, d); both on the manifold's device. `features` None: pixel loss only."""
+    G'(latent) to `target`; step 0 is the untouched copy. target: (n, 3, r, r) in [-1, 1];
+    latent: (n, d), row i the pivot of target i (n = 1: one photo); both on the manifold's
+    device. The pixel objective is the targets' mean, so each photo weighs the same.
+    `features` None: pixel loss only."""
     r, d = manifold.resolution, manifold.latent_dim
-    if target.dim() != 4 or target.shape[0] != 1 or tuple(target.shape[1:]) != (3, r, r):
-        raise ValueError(f"target must be (1, 3, {r}, {r}), got {tuple(target.shape)}")
-    if tuple(latent.shape) != (1, d):
-        raise ValueError(f"latent must be (1, {d}), got {tuple(latent.shape)}")
+    if target.dim() != 4 or target.shape[0] < 1 or tuple(target.shape[1:]) != (3, r, r):
+        raise ValueError(f"target must be (n, 3, {r}, {r}), got {tuple(target.shape)}")
+    if tuple(latent.shape) != (target.shape[0], d):
+        raise ValueError(f"latent must be ({target.shape[0]}, {d}) for {target.shape[0]} "
+                         f"target(s), got {tuple(latent.shape)}")
     original = manifold.generator.eval()
     tuned = copy.deepcopy(manifold).eval().requires_grad_(False)
     parameters = _trainable(tuned.generator, config.blocks)
@@ -120,16 +126,20 @@ def tune(manifold: Manifold, target: torch.Tensor, latent: torch.Tensor,
     for step in range(config.steps + 1):
         started = time.perf_counter()
         image = tuned.generator(z)
-        loss = reconstruction(image)[0]
+        loss = reconstruction(image).mean()
         with torch.no_grad():
-            quality = float(psnr(image, target)[0])
+            qualities = tuple(float(q) for q in psnr(image, target))
+        quality = sum(qualities) / len(qualities)
         if step == config.steps:
             yield TuningStep(step, config.steps, float(loss.detach()), quality,
-                             (time.perf_counter() - started) * 1000, tuned)
+                             (time.perf_counter() - started) * 1000, tuned, qualities)
             return
         if config.locality_weight:
             toward = manifold.sample_latent(config.locality_samples, rng, device="cpu")
-            nearby = z + config.locality_radius * (toward.to(z.device) - z)
+            # Each sample goes around one pivot in turn: as many samples per step for a morph's
+            # two photos as for one, the generator kept near both.
+            pivots = z[torch.arange(config.locality_samples, device=z.device) % z.shape[0]]
+            nearby = pivots + config.locality_radius * (toward.to(z.device) - pivots)
             with torch.no_grad():
                 kept = original(nearby)
             loss = loss + config.locality_weight * pixel_distance(tuned.generator(nearby),
@@ -138,7 +148,7 @@ def tune(manifold: Manifold, target: torch.Tensor, latent: torch.Tensor,
         loss.backward()
         optimizer.step()
         yield TuningStep(step, config.steps, float(loss.detach()), quality,
-                         (time.perf_counter() - started) * 1000, tuned)
+                         (time.perf_counter() - started) * 1000, tuned, qualities)
 
 
 def run_tuning(manifold: Manifold, target: torch.Tensor, latent: torch.Tensor,

@@ -14,6 +14,7 @@ from PySide6.QtWidgets import QApplication, QFileDialog, QProgressBar, QPushButt
 from igan_app import imaging
 from igan_app.engine.frame import Frame
 from igan_app.engine.projection import ProjectionConfig
+from igan_app.engine.tuning import TuningConfig
 from igan_app.gui.geometry import fit_rect
 from igan_app.gui.images import from_qimage
 from igan_app.gui.morph.view import MorphView, export_target
@@ -91,7 +92,8 @@ def test_the_job_reports_monotonic_progress_and_ends_with_the_frames(cache, phot
     assert all(isinstance(p, Progress) for p in progress)
     done = [p.done for p in progress]
     assert done == sorted(done) and done[0] == 0
-    assert {p.total for p in progress} == {2 * 3 + 3}  # Adam's 2 steps + the start, twice; frames
+    # Adam's 2 steps + the start, twice; the tuning on both photos (its start + steps); frames
+    assert {p.total for p in progress} == {2 * 3 + TuningConfig().steps + 1 + 3}
     assert done[-1] == progress[-1].total
     assert [p.what for p in progress][:2] == ["projecting photo A"] * 2
     assert isinstance(result, Morphed) and result.seconds > 0
