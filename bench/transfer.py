@@ -12,7 +12,9 @@
    24 MP, median ms, and the peak memory it adds (RSS growth in a fresh process; the returned
    photo is included). The box is the whole photo, or the centre square ("square box"): then
    the default spread carries the change over the rest of the photo, and spread 0 (the change
-   only in the box, feathered) shows what the spread costs.
+   only in the box, feathered) shows what the spread costs. Rows for both transfers: "field"
+   (engine/transfer.py) and "guided" (engine/guided_transfer.py; "color" is what mode "auto"
+   carries for color strokes; "both" adds the confident motion).
 --write records the rows in bench/RESULTS.md (replacing earlier rows of this script).
 """
 
@@ -37,6 +39,7 @@ from results import machine, report
 
 from igan_app.engine.edit_field import accumulate, apply_field
 from igan_app.engine.flow import FLOW_METHODS, estimate_flow, pixel_grid
+from igan_app.engine.guided_transfer import guided_transfer
 from igan_app.engine.spread import DEFAULT_SPREAD
 from igan_app.engine.transfer import transfer
 from igan_app.world.render import render
@@ -112,11 +115,12 @@ def sequence_rows(scenes: int, steps: int = 8) -> list[tuple[str, str]]:
 
 
 def measure_one(megapixels: float, mode: str, repeats: int, square: bool = False,
-                spread: float | None = None) -> dict:
-    """Run in a fresh process: time `transfer` on a photo of this size, and its peak memory.
+                spread: float | None = None, method: str = "field") -> dict:
+    """Run in a fresh process: time `transfer` (method "field") or `guided_transfer` ("guided")
+    on a photo of this size, and its peak memory.
 
     square: the box is the photo's centre square instead of the whole photo; spread: passed on
-    to `transfer` (None: its default)."""
+    to the transfer (None: its default)."""
     width = round(math.sqrt(megapixels * 1e6 * 4 / 3))
     height = round(megapixels * 1e6 / width)
     scene = render(FIRST_SEED, 512)[0]
@@ -126,13 +130,14 @@ def measure_one(megapixels: float, mode: str, repeats: int, square: bool = False
     first = cv2.resize(photo[:, box[0]:box[2]], (64, 64), interpolation=cv2.INTER_AREA)
     frames = [first, recolor(warp(first, smooth_field(64, 2.0, 0)), 1.0)]
     options = {} if spread is None else {"spread": spread}
-    transfer(photo[:256, :256].copy(), (0, 0, 256, 256), frames)  # warm-up, small
+    carry = transfer if method == "field" else guided_transfer
+    carry(photo[:256, :256].copy(), (0, 0, 256, 256), frames)  # warm-up, small
     _reset_peak()
     before = _status_mb("VmRSS")
     times = []
     for _ in range(repeats):
         start = time.perf_counter()
-        result = transfer(photo, box, frames, mode, **options)
+        result = carry(photo, box, frames, mode, **options)
         times.append(time.perf_counter() - start)
         del result
     peak = _status_mb("VmHWM")
@@ -162,14 +167,22 @@ def _status_mb(key: str) -> float:
     raise RuntimeError(f"no {key} in /proc/self/status")
 
 
+SPEED_CASES = (  # method, megapixels, mode, square box, spread
+    ("field", 1, "both", False, None), ("field", 12, "both", False, None),
+    ("field", 24, "both", False, None), ("field", 12, "color", False, None),
+    ("field", 12, "motion", False, None), ("field", 12, "both", True, None),
+    ("field", 12, "both", True, 0.0), ("field", 24, "both", True, None),
+    ("guided", 1, "color", False, None), ("guided", 12, "color", False, None),
+    ("guided", 24, "color", False, None), ("guided", 12, "both", False, None),
+    ("guided", 12, "color", True, None), ("guided", 12, "color", True, 0.0),
+    ("guided", 24, "color", True, None))
+
+
 def speed_rows(repeats: int) -> list[tuple[str, str]]:
     rows = []
-    for megapixels, mode, square, spread in (
-            (1, "both", False, None), (12, "both", False, None), (24, "both", False, None),
-            (12, "color", False, None), (12, "motion", False, None),
-            (12, "both", True, None), (12, "both", True, 0.0), (24, "both", True, None)):
+    for method, megapixels, mode, square, spread in SPEED_CASES:
         command = [sys.executable, __file__, "--measure", str(megapixels), "--mode", mode,
-                   "--repeats", str(repeats)]
+                   "--method", method, "--repeats", str(repeats)]
         if square:
             command.append("--square")
         if spread is not None:
@@ -180,7 +193,8 @@ def speed_rows(repeats: int) -> list[tuple[str, str]]:
         box = ""
         if square:
             box = f", square box, spread {DEFAULT_SPREAD if spread is None else spread:g}"
-        rows.append((f"transfer one step, {mode}, {megapixels} MP photo ({m['size']}){box}",
+        name = "transfer" if method == "field" else "guided transfer"
+        rows.append((f"{name} one step, {mode}, {megapixels} MP photo ({m['size']}){box}",
                      result))
     return rows
 
@@ -192,13 +206,14 @@ def main() -> int:
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--measure", type=float, help=argparse.SUPPRESS)
     parser.add_argument("--mode", default="both", help=argparse.SUPPRESS)
+    parser.add_argument("--method", default="field", help=argparse.SUPPRESS)
     parser.add_argument("--square", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--spread", type=float, default=None, help=argparse.SUPPRESS)
     parser.add_argument("--write", action="store_true", help="record the rows in bench/RESULTS.md")
     args = parser.parse_args()
     if args.measure:
         print(json.dumps(measure_one(args.measure, args.mode, args.repeats, args.square,
-                                     args.spread)))
+                                     args.spread, args.method)))
         return 0
     rows = flow_rows(args.pairs) + sequence_rows(args.scenes) + speed_rows(args.repeats)
     command = f"python bench/transfer.py --pairs {args.pairs} --scenes {args.scenes}"

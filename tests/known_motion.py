@@ -5,6 +5,8 @@ the tests, not in the engine."""
 
 from __future__ import annotations
 
+import math
+
 import cv2
 import numpy as np
 
@@ -34,3 +36,19 @@ def warp(image: np.ndarray, shift: np.ndarray) -> np.ndarray:
     positions = pixel_grid(*shift.shape[:2]) + shift
     return cv2.remap(image, positions[..., 0], positions[..., 1], cv2.INTER_CUBIC,
                      borderMode=cv2.BORDER_REFLECT)
+
+
+def recolor(image: np.ndarray, matrix: np.ndarray = COLOR) -> np.ndarray:
+    """`image` (uint8 RGB) through the affine color map `matrix` (3×4, colors in [0, 1])."""
+    colors = image.astype(np.float32) / 255 @ matrix[:, :3].T + matrix[:, 3]
+    return np.clip(np.rint(colors * 255), 0, 255).astype(np.uint8)
+
+
+def shrink(photo: np.ndarray, size: int = 64) -> np.ndarray:
+    """The photo at the model's resolution, as a frame that reconstructs it exactly would be."""
+    return cv2.resize(photo, (size, size), interpolation=cv2.INTER_AREA)
+
+
+def psnr(a: np.ndarray, b: np.ndarray) -> float:
+    mse = np.mean((a.astype(np.float64) - b.astype(np.float64)) ** 2)
+    return 10 * math.log10(255**2 / max(mse, 1e-12))

@@ -13,7 +13,12 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from igan_app.engine.choices import PATH_MODES, PROJECTION_METHODS, TRANSFER_MODES
+from igan_app.engine.choices import (
+    CARRIED_MODES,
+    PATH_MODES,
+    PROJECTION_METHODS,
+    TRANSFER_MODES,
+)
 from igan_app.journeys.models import DEFAULT_MANIFOLD, FeatureChoice, Progress
 
 if TYPE_CHECKING:
@@ -227,10 +232,14 @@ def projection_words(model: str, config: ProjectionConfig, features: FeatureChoi
                          ("--tune-steps", tune_steps, 0))) + feature_words(features)
 
 
-def transfer_options(parser: argparse.ArgumentParser, *, carried: str, path: str) -> None:
-    """--mode (what the flow carries: `carried`) and --path (the latent path: `path`)."""
-    parser.add_argument("--mode", default="both", choices=TRANSFER_MODES,
-                        help=f"what the {carried} (default both)")
+def transfer_options(parser: argparse.ArgumentParser, *, carried: str, path: str,
+                     auto: bool = False) -> None:
+    """--mode (what the flow carries: `carried`) and --path (the latent path: `path`). auto:
+    --mode also offers "auto" (color, and motion where the strokes ask for shape), the default;
+    else it is one of CARRIED_MODES, default both."""
+    modes, default = (TRANSFER_MODES, "auto") if auto else (CARRIED_MODES, "both")
+    parser.add_argument("--mode", default=default, choices=modes,
+                        help=f"what the {carried} (default {default})")
     parser.add_argument("--path", default="linear", choices=PATH_MODES,
                         help=f"{path} (default linear)")
 

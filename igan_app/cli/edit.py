@@ -29,6 +29,7 @@ from igan_app.cli.common import (
     read_photo,
     transfer_options,
 )
+from igan_app.engine.choices import TRANSFER_METHODS
 from igan_app.journeys.models import (
     DEFAULT_FEATURES,
     DEFAULT_MANIFOLD,
@@ -75,7 +76,11 @@ def add_commands(commands: argparse._SubParsersAction) -> None:
                       help="also write the generated frames from the photo's latent to the "
                       "chosen candidate as PNGs into this folder")
     transfer_options(edit, carried="transfer carries onto the photo",
-                     path="latent path from the photo to the candidate")
+                     path="latent path from the photo to the candidate", auto=True)
+    edit.add_argument("--transfer", default="guided", choices=TRANSFER_METHODS,
+                      help="how the change reaches the photo: guided (edge-aware, kept to the "
+                      "strokes' area and what looks like it) or field (iGAN's per-pixel field) "
+                      "(default guided)")
     edit.add_argument("--spread", type=float, default=None,
                       help="how far beyond the region the change reaches, as a fraction of the "
                       "region's side, fading out (default 1; 0 keeps it inside the region)")
@@ -131,7 +136,8 @@ class EditJob:
     file (or of a `color_layer` and optional `sketch_layer`), carry candidate number `pick`
     (1 = best) onto the photo along `transfer_frames` generated pictures and write it to `out`.
     candidates: a grid of the reconstruction and the candidates; frames: a folder for the
-    generated frames. mode, path, spread, keep_weight: see `journeys.edit` (None: defaults);
+    generated frames. mode, transfer, path, spread, keep_weight: see `journeys.edit.apply_edit`
+    and `editing` (None: defaults);
     tune_steps: as ProjectJob's, the edit and the transfer then run on the tuned generator."""
 
     photo: Path
@@ -143,7 +149,8 @@ class EditJob:
     sketch_layer: Path | None = None
     candidates: Path | None = None
     frames: Path | None = None
-    mode: str = "both"
+    mode: str = "auto"
+    transfer: str = "guided"
     spread: float | None = None
     keep_weight: float | None = None
     path: str = "linear"
@@ -171,7 +178,8 @@ class EditJob:
                            ("--sketch-layer", self.sketch_layer, None))),
             "--out", self.out,
             *option_words((("--candidates", self.candidates, None),
-                           ("--frames", self.frames, None), ("--mode", self.mode, "both"),
+                           ("--frames", self.frames, None), ("--mode", self.mode, "auto"),
+                           ("--transfer", self.transfer, "guided"),
                            ("--spread", self.spread, None),
                            ("--keep-weight", self.keep_weight, None),
                            ("--realism", self.edit.realism, default.realism),
@@ -202,7 +210,7 @@ def edit_job(args: argparse.Namespace) -> EditJob:
     return EditJob(args.photo, args.out, projection_config(args), config, strokes=args.strokes,
                    color_layer=args.color_layer, sketch_layer=args.sketch_layer,
                    candidates=args.candidates, frames=args.frames, mode=args.mode,
-                   spread=args.spread, keep_weight=args.keep_weight, path=args.path,
+                   transfer=args.transfer, spread=args.spread, keep_weight=args.keep_weight, path=args.path,
                    pick=args.pick, transfer_frames=args.transfer_frames, region=args.region,
                    model=args.model, features=feature_choice(args), tune_steps=args.tune_steps)
 
@@ -338,7 +346,8 @@ def run_edit(job: EditJob, device: str | None, cache: ModelCache | None = None) 
     moved = time.perf_counter()
     for result in apply_edit(cache, model, device, photo, frame, start.latent,
                              step.latents[job.pick - 1], t=1.0, frames=job.transfer_frames,
-                             mode=job.mode, path=job.path, spread=job.spread):
+                             mode=job.mode, path=job.path, spread=job.spread,
+                             strokes=strokes, transfer=job.transfer):
         if isinstance(result, Progress):
             moved = time.perf_counter()  # after the last Progress comes the transfer alone
         else:
@@ -353,7 +362,7 @@ def run_edit(job: EditJob, device: str | None, cache: ModelCache | None = None) 
         imaging.write_animation(job.frames, list(applied.frames))
     print(f"edited {job.photo.name}: {len(strokes.items)} strokes, {job.edit.starts} starts, "
           f"{len(step.costs)} candidates (best cost {step.costs[0]:.4f}, {step.ms:.0f} ms/step); "
-          f"transfer ({job.mode}) {transfer_seconds:.2f} s; {time.perf_counter() - started:.1f} s "
+          f"transfer ({job.transfer}, {job.mode}) {transfer_seconds:.2f} s; {time.perf_counter() - started:.1f} s "
           f"in all on {describe(models.device)}, {models.features.describe()} → {job.out}")
 
 

@@ -4,8 +4,16 @@ The defaults are the configs' own (ProjectionConfig, the journeys' arguments).""
 
 from __future__ import annotations
 
-TRANSFER_MODES = ("both", "color", "motion")  # what the edit transfer carries onto the photo
+# What the edit transfer carries onto the photo; "auto" (journeys.edit.apply_edit's default) is
+# one of the carried modes picked from the strokes: "both" when they ask for shape, else "color".
+CARRIED_MODES = ("both", "color", "motion")
+TRANSFER_MODES = ("auto", *CARRIED_MODES)
+# How the change reaches the photo: "guided" (engine/guided_transfer.py: edge-aware color maps
+# sliced with the photo as the guide, confident motion only) or "field" (engine/transfer.py: the
+# per-pixel field of iGAN's section 4.3, kept for comparison).
+TRANSFER_METHODS = ("guided", "field")
 PATH_MODES = ("linear", "slerp")  # the latent path from the anchor to a candidate
 PROJECTION_METHODS = ("encoder", "optimize", "hybrid")  # how a photo reaches the manifold
 
-__all__ = ["PATH_MODES", "PROJECTION_METHODS", "TRANSFER_MODES"]
+__all__ = ["CARRIED_MODES", "PATH_MODES", "PROJECTION_METHODS", "TRANSFER_METHODS",
+           "TRANSFER_MODES"]

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from igan_app.engine.choices import TRANSFER_MODES
+from igan_app.engine.choices import CARRIED_MODES
 from igan_app.engine.flow import (
     COLOR_EPS,
     COLOR_RADIUS,
@@ -37,7 +37,7 @@ from igan_app.engine.flow import (
     sample,
 )
 
-MODES = TRANSFER_MODES
+MODES = CARRIED_MODES
 
 # Photo rows per strip are chosen so that the 12 color coefficients of a strip take about this
 # many bytes (float32); the other per-strip arrays are smaller.

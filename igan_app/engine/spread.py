@@ -62,7 +62,7 @@ def apply_spread(photo: np.ndarray, out: np.ndarray, box: tuple[int, int, int, i
     _apply_in_strips(photo, out, _spread_field(field, mode, box, region, distance))
 
 
-def _fade(t: np.ndarray) -> np.ndarray:
+def fade(t: np.ndarray) -> np.ndarray:
     """Strength of the change at t = distance from the box / fade distance: 1 at 0, 0 from 1 on,
     with zero slope at both ends, so there is no kink where the box or the change ends."""
     t = np.clip(t, 0, 1)
@@ -107,7 +107,7 @@ def _spread_field(field: EditField, mode: str, box: tuple[int, int, int, int],
     Inside the box the grid holds the field itself. Outside, each grid pixel holds the change
     of the nearest edge pixel (edge-replicated) blurred with sigma SPREAD_BLUR × its distance
     from the box, so that one edge row's quirks do not streak across the photo and the change
-    far out is that of a stretch of the edge, and scaled by `_fade` towards no change.
+    far out is that of a stretch of the edge, and scaled by `fade` towards no change.
     """
     height, width = field.size
     left, top, right, bottom = box
@@ -166,7 +166,7 @@ def _spread_field(field: EditField, mode: str, box: tuple[int, int, int, int],
     # pixels between them), so the fade ends that much early: beyond `distance` all are zero
     # and the photo is left exactly as it was.
     fade_to = distance - math.hypot(2 / sx, 2 / sy)
-    weight = _fade(photo_d / fade_to) if fade_to > 0 else (photo_d == 0).astype(np.float64)
+    weight = fade(photo_d / fade_to) if fade_to > 0 else (photo_d == 0).astype(np.float64)
     extended *= weight[..., None].astype(np.float32)
     if mode != "motion":
         extended[..., :12] += identity

@@ -44,7 +44,7 @@ def transfer(photo: np.ndarray, box: tuple[int, int, int, int], frames: Sequence
         raise ValueError(f"unknown transfer mode {mode!r}; choose one of {', '.join(MODES)}")
     check_frame(photo, "photo")
     box = check_box(box, photo.shape[:2])
-    _feather_width(box, feather)
+    feather_width(box, feather)
     spread_distance(box, spread)
     *_, field = accumulate(frames, method)
     return apply_to_photo(photo, box, field, mode, feather=feather, spread=spread)
@@ -73,12 +73,12 @@ def apply_to_photo(photo: np.ndarray, box: tuple[int, int, int, int], field: Edi
         raise ValueError(f"unknown transfer mode {mode!r}; choose one of {', '.join(MODES)}")
     check_frame(photo, "photo")
     left, top, right, bottom = box = check_box(box, photo.shape[:2])
-    width = _feather_width(box, feather)
+    width = feather_width(box, feather)
     distance = spread_distance(box, spread)
     out = photo.copy()
     if distance == 0:
         apply_field(photo[top:bottom, left:right], field, mode, out=out[top:bottom, left:right])
-        _feather(out, photo, box, width)
+        feather_box(out, photo, box, width)
         return out
     apply_spread(photo, out, box, field, mode, distance)
     return out
@@ -100,14 +100,15 @@ def paste_region(photo: np.ndarray, box: tuple[int, int, int, int], result: np.n
     if result.shape[:2] != (bottom - top, right - left):
         raise ValueError(f"result is {result.shape[1]}×{result.shape[0]}, the box "
                          f"{tuple(box)} is {right - left}×{bottom - top}")
-    width = _feather_width((left, top, right, bottom), feather)
+    width = feather_width((left, top, right, bottom), feather)
     out = photo.copy()
     out[top:bottom, left:right] = result
-    _feather(out, photo, (left, top, right, bottom), width)
+    feather_box(out, photo, (left, top, right, bottom), width)
     return out
 
 
-def _feather_width(box: tuple[int, int, int, int], feather: float | None) -> float:
+def feather_width(box: tuple[int, int, int, int], feather: float | None) -> float:
+    """The feather in photo pixels: `feather` checked, or 3% of the box's shorter side."""
     left, top, right, bottom = box
     if feather is None:
         return FEATHER_FRACTION * min(bottom - top, right - left)
@@ -116,7 +117,7 @@ def _feather_width(box: tuple[int, int, int, int], feather: float | None) -> flo
     return float(feather)
 
 
-def _feather(out: np.ndarray, photo: np.ndarray, box: tuple[int, int, int, int],
+def feather_box(out: np.ndarray, photo: np.ndarray, box: tuple[int, int, int, int],
              feather: float) -> None:
     """Fade `out`'s box back towards `photo` over `feather` pixels inside its edges, in place.
 

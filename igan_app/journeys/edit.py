@@ -226,21 +226,45 @@ class Applied:
 
 def apply_edit(cache: ModelCache, model: str, device: str | None, photo: np.ndarray,
                frame: Frame, anchor: np.ndarray, target: np.ndarray, *, t: float = 1.0,
-               frames: int = 8, mode: str = "both", path: str = "linear",
-               spread: float | None = None) -> Iterator[Progress | Applied]:
+               frames: int = 8, mode: str = "auto", path: str = "linear",
+               spread: float | None = None, strokes: StrokeSet | None = None,
+               transfer: str = "guided") -> Iterator[Progress | Applied]:
     """Carry the change from `anchor` to the point a fraction `t` of the way to `target` onto
-    `photo`, following `frames` generated pictures. mode: what the transfer carries ("both",
-    "color" or "motion"); spread: how far beyond the region it reaches (None: the default)."""
-    from igan_app.engine.transfer import transfer
+    `photo`, following `frames` generated pictures.
 
+    mode: what the transfer carries, one of TRANSFER_MODES: "auto" carries color, and motion
+    too ("both") when `strokes` ask for shape (sketch lines or warps); "both", "color" or
+    "motion" as they say. strokes: the edit's strokes; given, the guided transfer keeps the
+    change on the painted area and the parts of the photo that look like it. transfer: one of
+    TRANSFER_METHODS, "guided" (engine/guided_transfer.py, edge-aware) or "field" (iGAN's
+    per-pixel field, engine/transfer.py, which ignores the strokes' area). spread: how far
+    beyond the region the change reaches (None: the default)."""
+    from igan_app.engine.choices import TRANSFER_METHODS
+    from igan_app.engine.guided_transfer import carried_mode, guided_transfer
+    from igan_app.engine.rasterize import rasterize
+    from igan_app.engine.transfer import transfer as field_transfer
+
+    if transfer not in TRANSFER_METHODS:
+        raise ValueError(f"unknown transfer {transfer!r}; choose one of "
+                         f"{', '.join(TRANSFER_METHODS)}")
+    carried_mode(mode, False)  # checks the mode before any work
     started = time.perf_counter()
     models = cache.manifold(model, device, features=None)
     reached = np.asarray(target, np.float32) if t == 1.0 else path_point(anchor, target, t, path)
     yield Progress("rendering the path", 0, 2)
     generated = render_between(models, anchor, reached, frames, path).images
     yield Progress("carrying the change onto the photo", 1, 2)
+    targets = None if strokes is None else rasterize(strokes, frame, current=generated[0])
+    carried = carried_mode(mode, targets is not None and targets.has_sketch)
     options = {} if spread is None else {"spread": spread}
-    edited = transfer(photo, frame.box, list(generated), mode, **options)
+    if transfer == "field":
+        edited = field_transfer(photo, frame.box, list(generated), carried, **options)
+    else:
+        painted = None
+        if targets is not None and not targets.is_empty:
+            painted = np.maximum(targets.color_mask[0], targets.sketch_mask[0])
+        edited = guided_transfer(photo, frame.box, list(generated), carried, painted=painted,
+                                 **options)
     yield Applied(edited, time.perf_counter() - started, reached.copy(), generated[-1], generated)
 
 

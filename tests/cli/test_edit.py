@@ -26,6 +26,22 @@ def _strokes(path, items, size=(160, 120)):
 SKY = {"kind": "color", "width": 20, "points": [[30, 15], [130, 15]], "color": [250, 120, 40]}
 
 
+def test_edit_job_carries_the_transfer_and_mode_and_says_them_back(tmp_path):
+    import shlex
+
+    from igan_app.cli import build_parser
+    from igan_app.cli.edit import edit_job
+
+    words = ["edit", "p.jpg", "--strokes", "s.json", "--out", "e.png"]
+    default = edit_job(build_parser().parse_args(words))
+    assert (default.transfer, default.mode) == ("guided", "auto")
+    assert "--transfer" not in default.command() and "--mode" not in default.command()
+    field = edit_job(build_parser().parse_args([*words, "--transfer", "field", "--mode", "both"]))
+    assert (field.transfer, field.mode) == ("field", "both")
+    assert "--transfer field" in field.command() and "--mode both" in field.command()
+    assert edit_job(build_parser().parse_args(shlex.split(field.command())[1:])) == field
+
+
 def test_project_writes_the_reconstruction_and_a_comparison(photo, tmp_path):
     code, out, err = igan("project", photo, "--out", tmp_path / "r.png", "--compare",
                           tmp_path / "c.png", *FAST)
@@ -46,7 +62,7 @@ def test_edit_paints_the_sky_and_keeps_the_photo_size(photo, tmp_path):
     assert edited.shape == original.shape
     assert not np.array_equal(edited, original)
     assert len(list((tmp_path / "f").glob("frame_*.png"))) == 3
-    assert "1 strokes, 4 starts" in out and "transfer (both)" in out
+    assert "1 strokes, 4 starts" in out and "transfer (guided, auto)" in out
     code, _, err = igan("edit", photo, "--strokes", strokes, "--out", tmp_path / "r.png",
                         "--realism", "1", "--path", "slerp", *FAST, *QUICK_EDIT)
     assert code == 0, err

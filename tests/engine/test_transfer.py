@@ -6,12 +6,10 @@ by known affine maps; the photo is the same scene rendered at 4× the model's re
 
 from __future__ import annotations
 
-import math
-
 import cv2
 import numpy as np
 import pytest
-from known_motion import COLOR, smooth_field, warp
+from known_motion import psnr, recolor, shrink, smooth_field, warp
 
 from igan_app.engine import edit_field as edit_field_module
 from igan_app.engine import spread as spread_module
@@ -37,20 +35,6 @@ SEED = 10_000_003
 MODEL = 64
 PHOTO = 256
 INNER = np.s_[16:-16, 16:-16]  # photo pixels away from the borders (4 model pixels)
-
-
-def recolor(image: np.ndarray, matrix: np.ndarray = COLOR) -> np.ndarray:
-    colors = image.astype(np.float32) / 255 @ matrix[:, :3].T + matrix[:, 3]
-    return np.clip(np.rint(colors * 255), 0, 255).astype(np.uint8)
-
-
-def shrink(photo: np.ndarray, size: int = MODEL) -> np.ndarray:
-    return cv2.resize(photo, (size, size), interpolation=cv2.INTER_AREA)
-
-
-def psnr(a: np.ndarray, b: np.ndarray) -> float:
-    mse = np.mean((a.astype(np.float64) - b.astype(np.float64)) ** 2)
-    return 10 * math.log10(255**2 / max(mse, 1e-12))
 
 
 @pytest.fixture(scope="module")

@@ -167,3 +167,55 @@ def test_a_stopped_tuning_holds_nothing_and_old_ones_are_let_go(cache, model, pr
     assert cache.manifold(names[-1], "cpu", features=None).manifold is not None
     with pytest.raises(ValueError, match="no longer held"):
         cache.manifold(names[0], "cpu", features=None)
+
+
+# --- what the transfer carries, and how ----------------------------------------------------------
+
+def test_the_field_transfer_is_the_engine_transfer_bit_for_bit(cache, model, projected):
+    from igan_app.engine.transfer import transfer
+
+    frame, steps = projected
+    target = candidates(cache, model, projected)[-1].latents[0]
+    applied = list(apply_edit(cache, model, "cpu", PHOTO, frame, steps[-1].latent, target,
+                              frames=3, mode="both", transfer="field"))[-1]
+    expected = transfer(PHOTO, frame.box, list(applied.frames), "both")
+    np.testing.assert_array_equal(applied.photo, expected)
+    guided = list(apply_edit(cache, model, "cpu", PHOTO, frame, steps[-1].latent, target,
+                             frames=3, mode="both"))[-1]
+    assert not np.array_equal(guided.photo, expected)  # the default is the guided transfer
+
+
+@pytest.mark.parametrize("strokes, carried, painted", [
+    (None, "color", False), ((SKY,), "color", True),
+    ((SKY, Stroke("sketch", ((30, 60), (90, 50)), width=3)), "both", True)])
+def test_auto_carries_motion_only_for_shape_strokes_and_keeps_the_change_local(
+        cache, model, projected, monkeypatch, strokes, carried, painted):
+    from igan_app.engine import guided_transfer as guided_module
+
+    asked = {}
+
+    def record(photo, box, frames, mode, *, painted=None, **options):
+        asked.update(mode=mode, painted=painted)
+        return photo.copy()
+
+    monkeypatch.setattr(guided_module, "guided_transfer", record)
+    frame, steps = projected
+    target = candidates(cache, model, projected)[-1].latents[0]
+    stroke_set = None if strokes is None else StrokeSet(PHOTO.shape[:2], strokes)
+    list(apply_edit(cache, model, "cpu", PHOTO, frame, steps[-1].latent, target, frames=2,
+                    strokes=stroke_set))
+    assert asked["mode"] == carried
+    assert (asked["painted"] is not None) == painted
+    if painted:  # the sky stroke runs along the frame's top rows
+        assert asked["painted"].shape == (64, 64) and asked["painted"][:8].max() == 1
+        assert asked["painted"][40:].max() == (0 if carried == "color" else 1)
+
+
+def test_unknown_transfers_and_modes_are_refused_before_any_work(cache, model, projected):
+    frame, steps = projected
+    with pytest.raises(ValueError, match="unknown transfer 'paste'"):
+        next(apply_edit(cache, model, "cpu", PHOTO, frame, steps[-1].latent, steps[-1].latent,
+                        transfer="paste"))
+    with pytest.raises(ValueError, match="unknown transfer mode 'warp'"):
+        next(apply_edit(cache, model, "cpu", PHOTO, frame, steps[-1].latent, steps[-1].latent,
+                        mode="warp"))
