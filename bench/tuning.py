@@ -1,6 +1,7 @@
 """Measure pivotal tuning: PSNR before and after, time, and how well nearby latents are kept.
 
     python bench/tuning.py [--n 20] [--steps 100] [--blocks all,2] [--model models/landscape64]
+    python bench/tuning.py --photo-set ~/.cache/igan-studio/photo-set --steps 200 --lrs 3e-4,1e-3
 
 The photos of assets/photos (centre square) and held-out world scenes (seeds from 10⁹): each is
 projected (`ProjectionConfig` defaults), then the generator is tuned on it (`TuningConfig`
@@ -8,6 +9,9 @@ defaults, with `--blocks`: all layers or the last N blocks); PSNR at model resol
 projection, at half the steps and at the end, with the seconds to get there. Locality: PSNR of
 G'(z_r) against G(z_r) for 8 latents z_r = z + 0.3 (p − z) towards fresh prior samples p
 (higher: edits near the photo's latent behave as on the shipped manifold).
+With --photo-set (scripts/photo_set.py's folder): every photo of the real-photo set instead, for
+each Adam step size of --lrs, the median and worst PSNR at a quarter, half, three quarters and all
+of the steps (how the defaults' steps and lr were chosen).
 Prints RESULTS.md table rows (no --write: the rows are not recorded yet).
 """
 
@@ -15,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import time
+from pathlib import Path
 
 import numpy as np
 import torch
@@ -22,6 +27,7 @@ from results import machine, photo_crops, report
 
 from igan_app import imaging
 from igan_app.device import describe, pick_device
+from igan_app.engine.frame import Frame
 from igan_app.engine.losses import psnr
 from igan_app.engine.projection import run_projection
 from igan_app.engine.tuning import TuningConfig, tune
@@ -30,7 +36,7 @@ from igan_app.training.metrics import HELD_OUT_SEED
 from igan_app.zoo.checkpoint import load_checkpoint
 from igan_app.zoo.vgg import load_feature_network
 
-MARKER = "bench/tuning.py"
+MARKER = "bench/tuning.py --n"  # the photo-set rows are recorded apart
 
 
 def locality(manifold, tuned, latent, seed=123) -> float:
@@ -55,6 +61,31 @@ def measure(manifold, features, target, config):
     return before, *half, step.psnr, end, locality(manifold, step.manifold, projected.latent)
 
 
+def photo_set_rows(manifold, features, directory: Path, steps: int, lrs: list[float],
+                   device) -> list[tuple[str, str]]:
+    r = manifold.resolution
+    checks = [steps // 4, steps // 2, 3 * steps // 4, steps]
+    crops = [Frame.centre(photo.shape[:2], r).crop(photo) for photo in
+             (imaging.read_image(path) for path in sorted(directory.glob("[0-9]*.jpg")))]
+    targets = [imaging.to_tensor(crop, device) for crop in crops]
+    pivots = [run_projection(manifold, target, features=features).latent for target in targets]
+    rows = []
+    for lr in lrs:
+        config = TuningConfig(steps=steps, lr=lr)
+        reached, seconds = np.zeros((len(targets), len(checks))), []
+        for i, (target, latent) in enumerate(zip(targets, pivots)):
+            started = time.perf_counter()
+            for step in tune(manifold, target, latent, config, features):
+                if step.step in checks:
+                    reached[i, checks.index(step.step)] = step.psnr
+            seconds.append(time.perf_counter() - started)
+        at = " → ".join(f"{np.median(reached[:, k]):.1f} ({reached[:, k].min():.1f})"
+                        f" at {c}" for k, c in enumerate(checks))
+        rows.append((f"tuning on the real-photo set ({len(targets)} photos), lr {lr:g}",
+                     f"PSNR median (worst) {at} steps; {np.median(seconds):.1f} s median"))
+    return rows
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, default=20, help="held-out world scenes")
@@ -62,6 +93,8 @@ def main() -> int:
     parser.add_argument("--blocks", default="all", help="comma list: all or a number of blocks")
     parser.add_argument("--model", default="models/landscape64")
     parser.add_argument("--device", default="cpu")
+    parser.add_argument("--photo-set", type=Path, help="scripts/photo_set.py's folder")
+    parser.add_argument("--lrs", default="3e-4", help="comma list of Adam step sizes")
     parser.add_argument("--write", action="store_true", help="record the rows in RESULTS.md")
     args = parser.parse_args()
 
@@ -71,6 +104,14 @@ def main() -> int:
     r = manifold.resolution
     targets = {name: imaging.to_tensor(crop, device) for name, crop in photo_crops(r).items()}
     scenes = imaging.to_tensor(world_scenes(args.n, r, first_seed=HELD_OUT_SEED).images, device)
+    if args.photo_set:
+        lrs = [float(lr) for lr in args.lrs.split(",")]
+        rows = photo_set_rows(manifold, network.model, args.photo_set.expanduser(), args.steps,
+                              lrs, device)
+        report(rows, f"python bench/tuning.py --photo-set {args.photo_set} --steps {args.steps} "
+               f"--lrs {args.lrs}", f"{machine()}; {describe(device)}; {network.describe()}",
+               "bench/tuning.py --photo-set", args.write)
+        return 0
     rows = []
     for blocks in args.blocks.split(","):
         config = TuningConfig(steps=args.steps, blocks=None if blocks == "all" else int(blocks))
