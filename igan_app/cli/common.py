@@ -187,10 +187,12 @@ def load_features(choice: FeatureChoice, device, *, quiet: bool = False) -> Feat
 
 
 def projection_options(parser: argparse.ArgumentParser, *, with_region: bool = True,
-                       with_tuning: bool = False) -> None:
+                       with_tuning: bool = False, tuned_what: str = "photo",
+                       tuned_it: str = "it") -> None:
     """The manifold, how a photo is projected onto it, and the feature network: read back with
     `projection_config` and `feature_choice` (and `args.model`, `args.region`, and with
-    `with_tuning` `args.tune_steps`, the generator tuning steps after the projection)."""
+    `with_tuning` `args.tune_steps`, the generator tuning steps after the projection, None for
+    the default; `tuned_what` and `tuned_it` name what it is tuned on in the help)."""
     parser.add_argument("--model", default=DEFAULT_MANIFOLD,
                         help=f"manifold name or folder (default {DEFAULT_MANIFOLD})")
     parser.add_argument("--method", default="hybrid", choices=PROJECTION_METHODS,
@@ -200,10 +202,10 @@ def projection_options(parser: argparse.ArgumentParser, *, with_region: bool = T
     parser.add_argument("--starts", type=positive, default=1,
                         help="latents optimized together, best kept (default 1; more suit a GPU)")
     if with_tuning:
-        parser.add_argument("--tune-steps", type=non_negative, default=0,
-                            help="after the projection, tune a copy of the generator on the "
-                            "photo for N Adam steps so that it draws the photo (default 0: off; "
-                            "100 take about 3 s on a CPU)")
+        parser.add_argument("--tune-steps", type=non_negative, default=None,
+                            help=f"after the projection, tune a copy of the generator on the "
+                            f"{tuned_what} for N Adam steps so that it draws {tuned_it} "
+                            f"(default: the tuning's default, 200, about 3 s on a CPU; 0: off)")
     if with_region:
         parser.add_argument("--region", type=region, default=None,
                             help="LEFT,TOP,RIGHT,BOTTOM: the photo box given to the model, in "
@@ -220,7 +222,7 @@ def projection_config(args: argparse.Namespace) -> ProjectionConfig:
 
 
 def projection_words(model: str, config: ProjectionConfig, features: FeatureChoice,
-                     tune_steps: int = 0) -> list[str]:
+                     tune_steps: int | None = None) -> list[str]:
     """The `projection_options` that ask for `model`, `config`, `features` and `tune_steps`."""
     from igan_app.engine.projection import ProjectionConfig
 
@@ -229,7 +231,7 @@ def projection_words(model: str, config: ProjectionConfig, features: FeatureChoi
                          ("--method", config.method, default.method),
                          ("--steps", config.steps, default.steps),
                          ("--starts", config.starts, default.starts),
-                         ("--tune-steps", tune_steps, 0))) + feature_words(features)
+                         ("--tune-steps", tune_steps, None))) + feature_words(features)
 
 
 def transfer_options(parser: argparse.ArgumentParser, *, carried: str, path: str,

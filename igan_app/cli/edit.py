@@ -111,7 +111,8 @@ class ProjectJob:
     """`igan project`: project the frame of `photo` (`region`, a (left, top, right, bottom) box
     in photo pixels; None: the largest centred square) onto manifold `model` and write the
     reconstruction to `out`, and with `compare` the frame beside it at 4×. tune_steps: Adam
-    steps of tuning the generator on the photo after the projection (0: none)."""
+    steps of tuning the generator on the photo after the projection (None: the tuning's
+    default; 0: none)."""
 
     photo: Path
     out: Path
@@ -120,7 +121,7 @@ class ProjectJob:
     region: Box | None = None
     model: str = DEFAULT_MANIFOLD
     features: FeatureChoice = DEFAULT_FEATURES
-    tune_steps: int = 0
+    tune_steps: int | None = None
 
     def command(self) -> str:
         """The equivalent `igan project …` command."""
@@ -159,7 +160,7 @@ class EditJob:
     region: Box | None = None
     model: str = DEFAULT_MANIFOLD
     features: FeatureChoice = DEFAULT_FEATURES
-    tune_steps: int = 0
+    tune_steps: int | None = None
 
     @property
     def strokes_file(self) -> Path:
@@ -249,12 +250,12 @@ def tuned(cache: ModelCache, job: ProjectJob | EditJob, device: str | None, phot
     from igan_app.engine.tuning import TuningConfig
     from igan_app.journeys.edit import tuning
 
-    if not job.tune_steps:
+    if job.tune_steps == 0:
         return None
-    steps = tuning(cache, job.model, device, photo, frame, start.latent,
-                   TuningConfig(steps=job.tune_steps), job.features)
+    config = TuningConfig() if job.tune_steps is None else TuningConfig(steps=job.tune_steps)
+    steps = tuning(cache, job.model, device, photo, frame, start.latent, config, job.features)
     last = None
-    for last in progress(steps, "tuning", job.tune_steps + 1, unit="step"):
+    for last in progress(steps, "tuning", config.steps + 1, unit="step"):
         pass
     assert last is not None and last.model is not None
     return last

@@ -18,7 +18,6 @@ from igan_app.cli.common import (
     command_line,
     feature_choice,
     follow,
-    non_negative,
     option_words,
     positive,
     projection_config,
@@ -51,13 +50,8 @@ def add_commands(commands: argparse._SubParsersAction) -> None:
                        "(default 512)")
     morph.add_argument("--fps", type=float, default=10.0, help="frames per second (default 10)")
     transfer_options(morph, carried="flow carries onto the photos", path="latent path")
-    projection_options(morph, with_region=False)
-    # Not projection_options' --tune-steps: a morph tunes by default (its default is 0, off).
-    morph.add_argument("--tune-steps", type=non_negative, default=None,
-                       help="after the projections, tune one copy of the generator on both "
-                       "photos for N Adam steps, so that the path starts and ends at the photos "
-                       "(default: the tuning's default steps; 0: off, the shipped generator's "
-                       "path)")
+    projection_options(morph, with_region=False, with_tuning=True, tuned_what="both photos",
+                       tuned_it="them and the path starts and ends at the photos")
     morph.set_defaults(handler=_morph)
 
 
@@ -90,8 +84,8 @@ class MorphJob:
             *option_words((("--frames", self.frames, None), ("--size", self.size, 512),
                            ("--fps", self.fps, 10.0), ("--mode", self.mode, "both"),
                            ("--path", self.path, "linear"))),
-            "--out", self.out, *projection_words(self.model, self.projection, self.features),
-            *option_words((("--tune-steps", self.tune_steps, None),)))
+            "--out", self.out,
+            *projection_words(self.model, self.projection, self.features, self.tune_steps))
 
     def tuning(self) -> TuningConfig | None:
         """The tuning config the job asks for (None: the defaults)."""
