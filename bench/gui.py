@@ -7,7 +7,10 @@ the color brush across the sky for about 1.5 s, one mouse move every 30 ms as a 
 and measures: the time from the press to the first candidates on screen, the interval between
 candidate updates during the drag, the time from the release to the finished edit, the time to
 render the path to a chosen candidate and to carry it onto the photo as a preview, and Apply on
-the full photo at a slider position with no preview yet; then a morph of two photos.
+the full photo at a slider position with no preview yet; then a morph of two photos. With tuning
+on (the default) it also measures the tuning after the projection, how long after a candidate
+update its change carried onto the photo (the live view) reaches the screen, and how long saving
+the session (with the tuned generator's weights) takes.
 """
 
 from __future__ import annotations
@@ -68,14 +71,28 @@ def main() -> int:
     window.show()
     editor, view = window.editor, window.editor_view
     updates: list[float] = []
-    editor.candidatesChanged.connect(
-        lambda: updates.append(time.perf_counter()) if editor.candidates is not None else None)
+    arrived: dict[int, float] = {}  # id of the candidates → when they reached the GUI thread
+    carried: list[float] = []  # seconds from a candidate update to its carry on the GUI thread
+
+    def on_candidates() -> None:
+        if editor.candidates is not None:
+            updates.append(time.perf_counter())
+            arrived[id(editor.candidates)] = updates[-1]
+
+    def on_carried(_ms: float) -> None:
+        shown = arrived.get(id(editor.live.latest.candidates))
+        if shown is not None:
+            carried.append(time.perf_counter() - shown)
+
+    editor.candidatesChanged.connect(on_candidates)
+    editor.live.carried.connect(on_carried)
 
     started = time.perf_counter()
     window.open_photo(PHOTOS / "dune.jpg")
     first_projection = pump_until(app, lambda: editor.document.anchor is not None)
     window.open_photo(PHOTOS / "dune.jpg")  # again, with the models loaded
     projection = pump_until(app, lambda: editor.document.anchor is not None)
+    tuning = pump_until(app, lambda: editor.document.tuned is not None, timeout=600)
     pump_until(app, lambda: not editor.busy)
     print(f"window and first projection (loading the models): "
           f"{time.perf_counter() - started:.2f} s")
@@ -103,6 +120,12 @@ def main() -> int:
                         and editor.candidates.iteration == editor.candidates.total)
     during = [b - a for a, b in itertools.pairwise(updates) if b <= release]
     first = updates[0] - press
+    live = sorted(carried)
+
+    session = folder / "bench.igan"
+    saved = time.perf_counter()
+    window.files.save_session(session)
+    saving = time.perf_counter() - saved
 
     chosen = time.perf_counter()
     editor.choose(0)
@@ -132,7 +155,15 @@ def main() -> int:
         ((f"GUI: candidate updates while dragging ({len(during)} in "
           f"{release - press:.1f} s), {args.starts} starts"),
          f"median {statistics.median(during) * 1000:.0f} ms apart" if during else "none"),
+        ("GUI: tuning the generator on the photo after its projection (default steps)",
+         f"{tuning:.2f} s"),
         ("GUI: release → finished edit (40 iterations)", f"{finish:.2f} s"),
+        ((f"GUI: candidate update → its change carried onto the 1280×800 photo (live view, "
+          f"{len(live)} of {len(updates)} updates carried)"),
+         f"median {statistics.median(live) * 1000:.0f} ms, worst {live[-1] * 1000:.0f} ms"
+         if live else "none"),
+        ((f"GUI: save the session with the tuned generator "
+          f"({session.stat().st_size / 1e6:.1f} MB)"), f"{saving * 1000:.0f} ms"),
         ("GUI: choose a candidate → path on the slider", f"{path * 1000:.0f} ms"),
         ("GUI: choose a candidate → the edit carried onto the 1280×800 photo (preview)",
          f"{previewed:.2f} s"),

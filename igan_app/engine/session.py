@@ -10,6 +10,8 @@ A session file ("igan-session/2", suffix `SESSION_SUFFIX`) is a zip holding
   latents.npz    anchor, current, candidates and the candidates' pictures, those that are set
                  (read without pickles)
   paint.png, morph-a.jpg, morph-b.png, …   the paint and morph tabs' (`engine.session_parts`)
+  tuned.safetensors   the generator tuned on the photo, with "tuned" in session.json
+                      (`engine.session_tuned`); a reader that does not know it edits on the base
 "igan-session/1" files (the same without pictures, paint and morph) are read as well.
 `save_session` writes it atomically; `open_session` reads it back exactly, and raises one
 `SessionError` line naming the file and the problem for anything damaged.
@@ -52,6 +54,7 @@ from igan_app.engine.session_parts import (
     read_morph,
     read_paint,
 )
+from igan_app.engine.session_tuned import TunedWeights, read_tuned, tuned_entry
 from igan_app.engine.strokes import StrokeSet
 from igan_app.files import write_atomic
 from igan_app.imaging import PathLike, encode_png
@@ -84,6 +87,7 @@ class EditorSession:
         None (they are rendered again).
     paint: the paint tab's map and style, or None (not kept).
     morph: the morph tab's photos and options, or None (not kept).
+    tuned: the generator tuned on the photo (`current` is its picture at `anchor`), or None.
     """
 
     photo: np.ndarray
@@ -101,6 +105,7 @@ class EditorSession:
     pictures: np.ndarray | None = None
     paint: PaintPart | None = None
     morph: MorphPart | None = None
+    tuned: TunedWeights | None = None
 
     def __post_init__(self) -> None:
         check_rgb(self.photo, "photo")
@@ -125,7 +130,7 @@ class EditorSession:
         if not is_number(position) or not 0 <= position <= 1:
             raise SessionError(f"position must be a number in [0, 1], got {position!r}")
         object.__setattr__(self, "position", float(position))
-        for name, kind in (("paint", PaintPart), ("morph", MorphPart)):
+        for name, kind in (("paint", PaintPart), ("morph", MorphPart), ("tuned", TunedWeights)):
             part = getattr(self, name)
             if part is not None and not isinstance(part, kind):
                 raise SessionError(f"{name} must be a {kind.__name__} or None, got "
@@ -214,6 +219,8 @@ def save_session(path: PathLike, session: EditorSession) -> None:
         extra["paint"] = paint_entry(session.paint, parts)
     if session.morph is not None:
         extra["morph"] = morph_entry(session.morph, parts)
+    if session.tuned is not None:
+        extra["tuned"] = tuned_entry(session.tuned, parts)
     members = {"session.json": (_session_json(session, extra).encode("utf-8"),
                                 zipfile.ZIP_DEFLATED),
                "photo.png": (encode_png(session.photo), zipfile.ZIP_STORED)}
@@ -294,6 +301,8 @@ def _open(path: str) -> EditorSession:
             parts["paint"] = read_paint(meta["paint"], archive)
         if meta.get("morph") is not None:
             parts["morph"] = read_morph(meta["morph"], archive)
+        if meta.get("tuned") is not None:
+            parts["tuned"] = read_tuned(meta["tuned"], archive)
     try:
         return EditorSession(photo=photo, original=original, photo_path=meta["photo_path"],
                              model=meta["model"], box=meta["box"], strokes=strokes,

@@ -159,12 +159,13 @@ class MainWindow(QMainWindow):
         self.editor.set_options(replace(
             self.editor.options, model=settings.model, device=device, starts=starts,
             candidates=k, projection_steps=settings.projection_steps,
-            transfer_mode=settings.transfer_mode))
+            tune_steps=settings.tune_steps, transfer_mode=settings.transfer_mode))
         self.morph_view.set_model(settings.model, device)
         self.paint_view.set_device(device)
 
     def _busy(self, what: str) -> None:
-        self.busy_label.setText(what.capitalize() + "…" if what else "")
+        # Not str.capitalize: it would lower the rest ("dB" of the tuning's PSNR).
+        self.busy_label.setText(what[:1].upper() + what[1:] + "…" if what else "")
         self.progress.setVisible(bool(what))
         if what:
             self.progress.setRange(0, 0)
@@ -273,4 +274,5 @@ class MainWindow(QMainWindow):
         self.settings.window_state = bytes(self.saveState())
         self.files.autosave()
         self.worker.shutdown()
+        self.editor.shutdown()
         super().closeEvent(event)

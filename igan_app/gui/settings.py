@@ -24,10 +24,11 @@ DEFAULT_BRUSH_WIDTHS = {"color": 24.0, "sketch": 6.0, "warp": 48.0, "eraser": 32
 BRUSH_WIDTH_RANGE = (0.5, 2000.0)  # photo px
 DEFAULT_BRUSH_COLOR = (255, 140, 40)
 DEFAULT_DEVICE = "auto"
-DEFAULT_TRANSFER_MODE = "both"
+DEFAULT_TRANSFER_MODE = "auto"
 STARTS_RANGE, DEFAULT_STARTS = (1, 256), 16
 CANDIDATES_RANGE, DEFAULT_CANDIDATES = (1, 64), 8
 PROJECTION_STEPS_RANGE, DEFAULT_PROJECTION_STEPS = (0, 500), 30
+TUNE_STEPS_RANGE = (0, 1000)
 MAX_RECENT = 10
 PAINT_PANES = 2  # the paint tab's render panes, left and right
 # Label map pixels. 24 is about a tenth of the paint tab's 256 px map, as wide as the world's
@@ -200,6 +201,24 @@ class Settings:
         "edit/projection_steps", DEFAULT_PROJECTION_STEPS, PROJECTION_STEPS_RANGE,
         "projection steps", "Optimizer steps when projecting a photo, within "
         "PROJECTION_STEPS_RANGE.")
+
+    @property
+    def tune_steps(self) -> int | None:
+        """Steps of tuning the generator on each projected photo, within TUNE_STEPS_RANGE (0:
+        not tuned); None until set: `engine.tuning.TuningConfig`'s (not imported here: torch)."""
+        value = _as_int(self._qs.value("edit/tune_steps"))
+        low, high = TUNE_STEPS_RANGE
+        return value if value is not None and low <= value <= high else None
+
+    @tune_steps.setter
+    def tune_steps(self, value: int | None) -> None:
+        low, high = TUNE_STEPS_RANGE
+        if value is None:
+            self._qs.remove("edit/tune_steps")
+        elif not _is_int(value) or not low <= value <= high:
+            raise ValueError(f"tuning steps must be an integer {low}-{high}, got {value!r}")
+        else:
+            self._qs.setValue("edit/tune_steps", int(value))
 
     @property
     def transfer_mode(self) -> str:

@@ -4,10 +4,13 @@ while it has no picture yet."""
 from __future__ import annotations
 
 import threading
+import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+from igan_app.engine.session_tuned import TunedWeights
 
 if TYPE_CHECKING:
     import torch
@@ -73,6 +76,8 @@ class ModelCache:
         self._lock = threading.Lock()
         self._tuned: list[tuple] = []  # the keys of the tuned manifolds held, oldest first
         self._issued: set[str] = set()  # every name hold_tuned gave
+        # The name each TunedWeights is held under (an entry goes with its weights).
+        self._names: weakref.WeakKeyDictionary[TunedWeights, str] = weakref.WeakKeyDictionary()
 
     def manifold(self, name: str | Path, device: str | None = None,
                  features: FeatureChoice | None = DEFAULT_FEATURES) -> Models:
@@ -112,6 +117,50 @@ class ModelCache:
                 self._loaded.pop(self._tuned.pop(0), None)
         return name
 
+    def weights_of(self, name: str, base: str | Path, device: str | None) -> TunedWeights:
+        """The weights of tuned generator `name` (held on `device`, tuned from manifold `base`)
+        as `TunedWeights`, copied to the CPU; `hold_weights` answers them with `name` while it
+        is held."""
+        models = self.manifold(name, device, features=None)
+        state = {key: value.detach().cpu().numpy().copy()
+                 for key, value in models.manifold.generator.state_dict().items()}
+        weights = TunedWeights(str(base), state)
+        with self._lock:
+            self._names[weights] = name
+        return weights
+
+    def hold_weights(self, weights: TunedWeights, device: str | None) -> str:
+        """The name of the generator `weights` describe, held on `device`: the one already held
+        for them, else `weights.base` with its generator's weights replaced (a session's tuned
+        generator, or one let go since), held as `hold_tuned` holds a tuned copy. Raises the
+        registry's error for the base, and ValueError for weights that do not fit it."""
+        import copy
+
+        import torch
+
+        from igan_app.device import pick_device
+
+        with self._lock:
+            name = self._names.get(weights)
+            if name is not None and _key("manifold", name, pick_device(device)) in self._loaded:
+                return name
+        base = self.manifold(weights.base, device, features=None)
+        manifold = copy.deepcopy(base.manifold)
+        shapes = {key: value.shape for key, value in manifold.generator.state_dict().items()}
+        # A file may give a scalar (a batch norm's count) back as one value: same size, reshaped.
+        state = {key: torch.from_numpy(value.reshape(shapes[key]) if key in shapes
+                                       and value.size == shapes[key].numel() else value)
+                 for key, value in weights.generator.items()}
+        try:
+            manifold.generator.load_state_dict(state)
+        except RuntimeError as err:
+            raise ValueError(f"the tuned weights do not fit {weights.base}: "
+                             f"{str(err).splitlines()[0]}") from None
+        name = self.hold_tuned(weights.base, device, manifold.eval().requires_grad_(False))
+        with self._lock:
+            self._names[weights] = name
+        return name
+
     def painter(self, name: str | Path, device: str | None = None) -> Painter:
         """The painter of paint model `name` (registry name or folder) on `device` (None: auto).
         Raises the registry's, the checkpoint's or the device's error."""
@@ -139,5 +188,5 @@ def _key(what: str, name: object, device: object) -> tuple[str, str, str]:
     return what, str(name), str(device)
 
 
-__all__ = ["DEFAULT_FEATURES", "DEFAULT_MANIFOLD", "TUNED_KEPT", "FeatureChoice", "ModelCache", "Models",
-           "Progress"]
+__all__ = ["DEFAULT_FEATURES", "DEFAULT_MANIFOLD", "TUNED_KEPT", "FeatureChoice", "ModelCache",
+           "Models", "Progress", "TunedWeights"]

@@ -196,8 +196,9 @@ def tiny(tmp_path_factory) -> str:
 def model(qtbot, worker, tiny, one_torch_thread) -> EditorModel:
     editor = EditorModel(worker, ModelCache())
     editor.set_options(EditOptions(model=tiny, device="cpu", starts=4, candidates=2,
-                                   iterations=6, projection_steps=2))
-    return editor
+                                   iterations=6, projection_steps=2, tune_steps=3))
+    yield editor
+    assert editor.shutdown()
 
 
 def record(signal) -> list:

@@ -37,7 +37,7 @@ def assert_defaults(settings: Settings) -> None:
     assert settings.recent_files() == [] and settings.recent_files(existing_only=True) == []
     assert settings.last_session is None
     assert settings.window_geometry is None and settings.window_state is None
-    assert settings.transfer_mode == "both"
+    assert settings.transfer_mode == "auto"
 
 
 def set_everything(settings: Settings, folder: Path) -> None:

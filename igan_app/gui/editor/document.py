@@ -13,6 +13,7 @@ import numpy as np
 
 from igan_app.engine.frame import Frame, check_fits
 from igan_app.engine.session import EditorSession
+from igan_app.engine.session_tuned import TunedWeights
 from igan_app.engine.strokes import StrokeSet
 from igan_app.journeys.models import DEFAULT_MANIFOLD
 
@@ -26,8 +27,10 @@ DEFAULT_RESOLUTION = 64  # the region's model resolution until the model is load
 class Document:
     """One undoable state of the editor. `photo` is the current photo (after applied edits),
     `original` the photo as opened; `anchor` (d,) and `current` (r, r, 3) are the latent the edit
-    starts from and its picture (None until the projection ends). `start_scene`: the world scene
-    the window opens on when there is nothing else, not something the user chose."""
+    starts from and its picture (None until the projection ends). `tuned`: the generator tuned
+    on the photo around `anchor` (`current` is then its picture), which every later step runs
+    on; None: the manifold's own. `start_scene`: the world scene the window opens on when there
+    is nothing else, not something the user chose."""
 
     photo: np.ndarray
     original: np.ndarray
@@ -37,6 +40,7 @@ class Document:
     anchor: np.ndarray | None = None
     current: np.ndarray | None = None
     start_scene: bool = False
+    tuned: TunedWeights | None = None
 
 
 @dataclass(frozen=True)
@@ -46,8 +50,10 @@ class EditOptions:
     model: the manifold's registry name or folder; device: "cpu", "cuda", … (None: auto);
     starts: latents optimized together per edit; candidates: how many are shown (at most
     `starts`); iterations: optimizer steps per edit; projection_steps: optimizer steps of the
-    hybrid projection (0: the encoder alone); transfer_mode: one of TRANSFER_MODES; path_mode:
-    one of PATH_MODES; keep_weight: how strongly the picture away from the strokes is kept.
+    hybrid projection (0: the encoder alone); tune_steps: steps of tuning the generator on the
+    photo after its projection (0: not tuned; None: `TuningConfig`'s); transfer_mode: one of
+    TRANSFER_MODES ("auto": colour only unless the strokes ask for shape); path_mode: one of
+    PATH_MODES; keep_weight: how strongly the picture away from the strokes is kept.
     """
 
     model: str = DEFAULT_MANIFOLD
@@ -56,7 +62,8 @@ class EditOptions:
     candidates: int = 8
     iterations: int = 40
     projection_steps: int = 30
-    transfer_mode: str = "both"
+    tune_steps: int | None = None
+    transfer_mode: str = "auto"
     path_mode: str = "linear"
     keep_weight: float = 1.0
 
@@ -121,7 +128,7 @@ def to_session(doc: Document, model: str, **fields: object) -> EditorSession:
     return EditorSession(
         photo=doc.photo, original=None if doc.original is doc.photo else doc.original,
         photo_path=doc.path, model=model, box=doc.frame.box, strokes=doc.strokes,
-        anchor=doc.anchor, current=doc.current, **fields)
+        anchor=doc.anchor, current=doc.current, tuned=doc.tuned, **fields)
 
 
 def from_session(session: EditorSession) -> Document:
@@ -130,8 +137,9 @@ def from_session(session: EditorSession) -> Document:
                   else DEFAULT_RESOLUTION)
     frame = Frame(session.photo.shape[:2], session.box, resolution)
     original = session.original if session.original is not None else session.photo
+    tuned = session.tuned if session.anchor is not None else None
     return Document(session.photo, original, session.photo_path, frame, session.strokes,
-                    session.anchor, session.current)
+                    session.anchor, session.current, tuned=tuned)
 
 
 __all__ = ["PATH_FRAMES", "VIEWS", "Document", "EditOptions", "frame_for", "from_session",

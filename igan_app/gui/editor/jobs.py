@@ -3,15 +3,21 @@
 Each factory is built on the GUI thread from the document and the options of the moment (plain
 data, captured when the user asks) and called on the worker thread, where the models are loaded
 and every tensor stays. The kinds name the jobs in the editor's busy text and its error messages.
+
+A document with a tuned generator (`Document.tuned`) is edited, rendered and carried on that
+generator: `model_for` gives the name the cache holds it under, rebuilding it from its weights
+when the cache let it go (or when it came from a session file).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import inspect
+from dataclasses import dataclass, replace
 
 import numpy as np
 
 from igan_app.engine.frame import Frame
+from igan_app.engine.session_tuned import TunedWeights
 from igan_app.engine.strokes import StrokeSet
 from igan_app.gui.editor.document import PATH_FRAMES, Document, EditOptions, frame_for
 from igan_app.gui.worker import StepFactory
@@ -21,6 +27,7 @@ from igan_app.journeys.models import ModelCache
 # kind → (what the status bar says while it runs, what an error message calls it)
 KINDS = {
     "project": ("projecting", "the projection"),
+    "tune": ("tuning the generator on the photo", "tuning the generator"),
     "edit": ("editing", "the edit"),
     "live edit": ("editing", "the edit"),
     "path": ("rendering the path", "rendering the path"),
@@ -68,6 +75,40 @@ def projection_job(cache: ModelCache, options: EditOptions, doc: Document) -> St
     return steps
 
 
+def model_for(cache: ModelCache, options: EditOptions, doc: Document) -> str:
+    """The name of the generator `doc` is edited on: its tuned one, else the options' manifold.
+    On the worker thread (it may rebuild the tuned generator)."""
+    return options.model if doc.tuned is None else cache.hold_weights(doc.tuned, options.device)
+
+
+@dataclass(frozen=True)
+class Tuning:
+    """A tuning step, and on the last one the tuned generator's weights (the document's
+    `tuned`); one object, as `Projecting`."""
+
+    step: journey.Tuned
+    weights: TunedWeights | None = None
+
+
+def tuning_job(cache: ModelCache, options: EditOptions, doc: Document) -> StepFactory:
+    """Tune the generator on the document's region around its anchor: `Tuning` steps."""
+
+    def steps():
+        from igan_app.engine.tuning import TuningConfig
+
+        config = TuningConfig()
+        if options.tune_steps is not None:
+            config = replace(config, steps=options.tune_steps)
+        for step in journey.tuning(cache, options.model, options.device, doc.photo, doc.frame,
+                                   doc.anchor, config):
+            weights = None
+            if step.done:
+                weights = cache.weights_of(step.model, options.model, options.device)
+            yield Tuning(step, weights)
+
+    return steps
+
+
 def edit_job(cache: ModelCache, options: EditOptions, doc: Document, strokes: StrokeSet,
              seed: int, resume: object) -> StepFactory:
     """Optimize towards `strokes` around the document's anchor: `Candidates` steps, continuing
@@ -78,7 +119,8 @@ def edit_job(cache: ModelCache, options: EditOptions, doc: Document, strokes: St
 
         config = EditConfig(starts=options.starts, keep=min(options.candidates, options.starts),
                             iterations=options.iterations, seed=seed)
-        return journey.editing(cache, options.model, options.device, strokes, doc.frame,
+        return journey.editing(cache, model_for(cache, options, doc), options.device, strokes,
+                               doc.frame,
                                doc.anchor, doc.current, config, keep_weight=options.keep_weight,
                                resume=resume)
 
@@ -90,8 +132,8 @@ def path_job(cache: ModelCache, options: EditOptions, doc: Document,
     """Render PATH_FRAMES pictures from the anchor to `target`: one `PathFrames` step."""
 
     def steps():
-        return journey.path_frames(cache, options.model, options.device, doc.anchor, target,
-                                   PATH_FRAMES, options.path_mode)
+        return journey.path_frames(cache, model_for(cache, options, doc), options.device,
+                                   doc.anchor, target, PATH_FRAMES, options.path_mode)
 
     return steps
 
@@ -103,12 +145,25 @@ def transfer_job(cache: ModelCache, options: EditOptions, doc: Document, target:
     t = position / (PATH_FRAMES - 1)
 
     def steps():
-        return journey.apply_edit(cache, options.model, options.device, doc.photo, doc.frame,
-                                  doc.anchor, target, t=t, mode=options.transfer_mode,
-                                  path=options.path_mode)
+        return carry(cache, options, doc, doc.photo, doc.frame, target, t)
 
     return steps
 
 
-__all__ = ["KINDS", "Projecting", "busy_text", "edit_job", "failure_text", "path_job",
-           "projection_job", "transfer_job"]
+def carry(cache: ModelCache, options: EditOptions, doc: Document, photo: np.ndarray,
+          frame: Frame, target: np.ndarray, t: float, frames: int = 8):
+    """`journey.apply_edit` of the change from the document's anchor to `t` of the way to
+    `target` onto `photo` (the document's, or a smaller copy with `frame` scaled to it), with the
+    options' transfer: the one call of it, for Apply, its preview and the live view. The
+    document's strokes go with it where `apply_edit` takes them and they fit `photo`."""
+    more = {}
+    if ("strokes" in inspect.signature(journey.apply_edit).parameters
+            and doc.strokes.photo_size == photo.shape[:2]):
+        more["strokes"] = doc.strokes
+    return journey.apply_edit(cache, model_for(cache, options, doc), options.device, photo,
+                              frame, doc.anchor, target, t=t, frames=frames,
+                              mode=options.transfer_mode, path=options.path_mode, **more)
+
+
+__all__ = ["KINDS", "Projecting", "Tuning", "busy_text", "carry", "edit_job", "failure_text",
+           "model_for", "path_job", "projection_job", "transfer_job", "tuning_job"]

@@ -1,4 +1,6 @@
 """The editor's state and the model jobs it asks for: what the editor widgets show and change.
+Opening a photo projects it and tunes the generator on it (`Opening`); while the candidates
+update, `LiveCarry` carries the best one onto the photo for the main view.
 
 The document (photo, region, strokes, the anchor latent) is an immutable snapshot kept in one undo
 history; opening a photo, strokes and applied edits push new snapshots. What the model proposes
@@ -20,11 +22,12 @@ from pathlib import Path
 import numpy as np
 from PySide6.QtCore import QObject, QTimer, Signal
 
-from igan_app.engine.frame import Frame
 from igan_app.engine.strokes import Item, StrokesError, StrokeSet, item_kind
 from igan_app.gui.editor import jobs
+from igan_app.gui.editor.carry import LiveCarry
 from igan_app.gui.editor.document import Document, EditOptions, new_document
 from igan_app.gui.editor.live_edit import LiveEditPacing
+from igan_app.gui.editor.opening import Opening
 from igan_app.gui.editor.preview import EditPreview
 from igan_app.gui.editor.proposal import Proposal
 from igan_app.gui.history import History
@@ -64,9 +67,9 @@ class EditorModel(QObject):
         self._drawing: Item | None = None
         self._resume: object = None  # the last shown edit step's `resume`: the next edit's start
         self._pacing = LiveEditPacing()
-        self._resolution: int | None = None
-        self._projecting: np.ndarray | None = None  # the photo the running projection is for
-        self._models_described = ""
+        self._opening = Opening(self)  # the projection and the tuning
+        self.live = LiveCarry(cache, self)  # the best candidate carried onto the photo
+        self.live.carried.connect(lambda _ms: self.pathChanged.emit())
         self.proposal = Proposal()
         self._previews = EditPreview()  # the chosen edit carried onto the photo; Apply commits it
         self._preview_timer = QTimer(self, singleShot=True, interval=PREVIEW_DELAY_MS)
@@ -109,8 +112,8 @@ class EditorModel(QObject):
         """Start a new document on `photo` (RGB uint8) and project it (a step Undo returns from
         when another document was open). The region is `box`, or the largest centred square; it
         is checked against the model once the model is loaded. `start_scene`: see Document."""
-        self._start(new_document(photo, path, box, self._resolution, start_scene))
-        self._project()
+        self._start(new_document(photo, path, box, self._opening.resolution, start_scene))
+        self._opening.project()
 
     def restore(self, doc: Document, proposal: Proposal | None = None) -> None:
         """Start from a saved document (an opened session), projected again only without an
@@ -133,9 +136,9 @@ class EditorModel(QObject):
         if doc is not None:
             self._clear_candidates()
             (self.history.replace if keep_steps else self.history.reset)(
-                replace(doc, anchor=None, current=None))
+                replace(doc, anchor=None, current=None, tuned=None))
             self.documentChanged.emit()
-            self._project()
+            self._opening.project()
 
     # --- strokes ----------------------------------------------------------------------------
 
@@ -168,7 +171,7 @@ class EditorModel(QObject):
         self._push(replace(doc, strokes=strokes), f"{item_kind(item)} stroke")
         if doc.anchor is None and "project" not in self._requests.pending():
             self.statusMessage.emit("projecting the photo first (it was not); the edit follows")
-            self._project()
+            self._opening.project()
         else:
             self._edit()
 
@@ -196,7 +199,7 @@ class EditorModel(QObject):
         self.documentChanged.emit()
         if self.document.anchor is None:  # a document left before its projection ended
             self._clear_candidates()
-            self._project()
+            self._opening.project()
         elif self.document.strokes.is_empty:
             self.stop()  # a job for the document left behind
             self._clear_candidates()
@@ -210,6 +213,7 @@ class EditorModel(QObject):
         chosen = self.proposal.choose(index)
         if chosen is not None:
             self.proposal = chosen
+            self.live.follow(self.options, self.document, self.proposal)
             self.pathChanged.emit()
             self._render_path()
 
@@ -222,8 +226,14 @@ class EditorModel(QObject):
 
     def preview_photo(self) -> np.ndarray | None:
         """The photo with the chosen edit carried onto it at the slider's position, once computed
-        (None before, and as soon as anything it depends on changes)."""
+        (None before, and as soon as anything it depends on changes): what Apply commits."""
         return self._previews.photo_for(self.proposal.edit_state(self.document, self.options))
+
+    def carried_photo(self) -> np.ndarray | None:
+        """The edit as the main view shows it: `preview_photo`, else the live view's, else None."""
+        photo = self.preview_photo()
+        return self.live.photo_for(self.options, self.document, self.proposal) \
+            if photo is None else photo
 
     def picture(self) -> np.ndarray | None:
         """The generated picture the candidate view shows: the path frame at the slider, else
@@ -276,16 +286,16 @@ class EditorModel(QObject):
         if self._busy:
             self._requests.stop()
 
-    # --- jobs -------------------------------------------------------------------------------
+    def shutdown(self) -> bool:
+        """Stop and join the live view's worker (the window closes); whether it ended."""
+        return self.live.shutdown()
 
-    def _project(self) -> None:
-        self._projecting = self.document.photo
-        self._requests.submit("project",
-                              jobs.projection_job(self._cache, self.options, self.document))
+    # --- jobs -------------------------------------------------------------------------------
 
     def _edit(self, live: bool = False) -> None:
         doc, strokes = self.document, self.strokes()
-        if doc is None or doc.anchor is None or strokes is None or strokes.is_empty:
+        if (doc is None or doc.anchor is None or strokes is None or strokes.is_empty
+                or self._opening.tuning_this()):
             return
         steps = jobs.edit_job(self._cache, self.options, doc, strokes, self._seed, self._resume)
         self._pacing.submitted(self._requests.submit("edit" if not live else "live edit", steps))
@@ -301,20 +311,17 @@ class EditorModel(QObject):
         self._set_busy(jobs.busy_text(kind))
 
     def _on_step(self, request: int, kind: str, result: object) -> None:
-        if isinstance(result, jobs.Projecting):
-            self.progressed.emit(result.step.step, result.step.total)
-            if result.models != self._models_described:
-                self._models_described = result.models
-                self._resolution = result.frame.resolution
-                self.modelsDescribed.emit(result.models)
-            if result.step.done:
-                self._projected(result.step, result.frame)
-        elif isinstance(result, journey.Candidates):
+        if self._opening.step(kind, result):
+            return
+        if isinstance(result, journey.Candidates):
             self._pacing.step_reported(request)
             self._resume = result.resume
             self.proposal = self.proposal.with_candidates(result)
             self.progressed.emit(result.iteration, result.total)
             self.stepTimed.emit(result.ms)
+            # The stroke being drawn is one of the strokes the live view's transfer follows.
+            self.live.follow(self.options, replace(self.document, strokes=self.strokes()),
+                             self.proposal)
             self.candidatesChanged.emit()
             self.pathChanged.emit()
             if self._pacing.waiting:
@@ -333,16 +340,6 @@ class EditorModel(QObject):
             else:
                 self._applied(result)
 
-    def _projected(self, result: journey.Projected, frame: Frame) -> None:
-        doc = self.document
-        if doc is None or doc.anchor is not None or doc.photo is not self._projecting:
-            return  # Undo went back to another document while it ran
-        # The projection is part of opening the photo, not an undoable step of its own.
-        self.history.replace(replace(doc, frame=frame, anchor=result.latent, current=result.image))
-        self.documentChanged.emit()
-        self.statusMessage.emit(f"projected the region onto the manifold (loss {result.loss:.3f})")
-        self._edit()
-
     def _applied(self, result: journey.Applied) -> None:
         doc = self.document
         self._push(replace(doc, photo=result.photo, anchor=result.latent, current=result.image,
@@ -352,8 +349,9 @@ class EditorModel(QObject):
                                 f"{doc.photo.shape[0]} photo in {result.seconds:.2f} s")
         self.applied.emit()
 
-    def _on_finished(self, request: int, *_: object) -> None:  # or cancelled
+    def _on_finished(self, request: int, kind: str, *_: object) -> None:  # or cancelled
         self._previews.ended(request)
+        self._opening.ended(kind)
         self._set_busy("")
         self._edit_ended(request)
 
@@ -387,6 +385,7 @@ class EditorModel(QObject):
 
     def _clear_candidates(self) -> None:
         self.proposal = Proposal()
+        self.live.forget()
         self._resume = None
         self.candidatesChanged.emit()
         self.pathChanged.emit()

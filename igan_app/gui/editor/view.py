@@ -304,7 +304,7 @@ class EditorView(QWidget):
     def _pictures(self):
         """(the picture the canvas shows, the generated picture drawn over the region or None)."""
         model = self.model
-        return view_pictures(self.view, model.document, model.preview_photo(), model.picture())
+        return view_pictures(self.view, model.document, model.carried_photo(), model.picture())
 
     def _refresh_picture(self) -> None:
         picture, inset = self._pictures()
