@@ -11,7 +11,6 @@ when the cache let it go (or when it came from a session file).
 
 from __future__ import annotations
 
-import inspect
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -155,14 +154,12 @@ def carry(cache: ModelCache, options: EditOptions, doc: Document, photo: np.ndar
     """`journey.apply_edit` of the change from the document's anchor to `t` of the way to
     `target` onto `photo` (the document's, or a smaller copy with `frame` scaled to it), with the
     options' transfer: the one call of it, for Apply, its preview and the live view. The
-    document's strokes go with it where `apply_edit` takes them and they fit `photo`."""
-    more = {}
-    if ("strokes" in inspect.signature(journey.apply_edit).parameters
-            and doc.strokes.photo_size == photo.shape[:2]):
-        more["strokes"] = doc.strokes
+    document's strokes go with it (they keep the change local) when they are `photo`'s."""
+    strokes = doc.strokes if doc.strokes.photo_size == photo.shape[:2] else None
     return journey.apply_edit(cache, model_for(cache, options, doc), options.device, photo,
                               frame, doc.anchor, target, t=t, frames=frames,
-                              mode=options.transfer_mode, path=options.path_mode, **more)
+                              mode=options.transfer_mode, path=options.path_mode,
+                              strokes=strokes)
 
 
 __all__ = ["KINDS", "Projecting", "Tuning", "busy_text", "carry", "edit_job", "failure_text",
