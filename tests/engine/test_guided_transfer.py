@@ -17,7 +17,7 @@ from known_motion import COLOR, psnr, recolor, shrink, smooth_field, warp
 from igan_app.engine import guided_transfer as guided_module
 from igan_app.engine.bilateral_grid import GridConfig, fit_grid, luma
 from igan_app.engine.guided_transfer import GuidedConfig, carried_mode, guided_transfer
-from igan_app.engine.locality import stroke_weight
+from igan_app.engine.locality import LocalityConfig, stroke_weight
 from igan_app.engine.motion_gate import confident_motion
 from igan_app.engine.transfer import transfer
 from igan_app.world.render import render
@@ -175,10 +175,16 @@ def test_stroke_weight_is_one_where_painted_and_on_alike_colors_and_small_elsewh
     picture[:, 40:] = (0.52, 0.69, 0.91)  # the painted color again, far from the strokes
     painted = np.zeros((MODEL, MODEL), np.float32)
     painted[10:20, 2:10] = 1
-    weight = stroke_weight(painted, picture)
-    assert weight[10:20, 2:10].min() == 1
-    assert weight[:, 44:].min() > 0.9 and weight[:, 24:36].max() < 0.05
+    by_color = stroke_weight(painted, picture, LocalityConfig(distance=0))
+    assert by_color[10:20, 2:10].min() == 1
+    assert by_color[:, 44:].min() > 0.9 and by_color[:, 24:36].max() < 0.05
     assert np.array_equal(stroke_weight(np.zeros_like(painted), picture), np.ones_like(painted))
+    # With the default fading, the alike color keeps less the farther it is from the strokes,
+    # and still more than the unlike color between.
+    weight = stroke_weight(painted, picture)
+    assert weight[10:20, 2:10].min() == 1 and weight[:, 24:36].max() < 0.05
+    assert 0.05 < weight[15, 63] < weight[15, 44] < by_color[15, 44]
+    assert weight[15, 12:20].min() > 0.9  # the unpainted sky beside the stroke keeps it all
 
 
 # --- motion and modes -----------------------------------------------------------------------------
