@@ -1,7 +1,7 @@
 """Measure how much the middle frames of a two-photo morph look like a photograph.
 
     python bench/morph_fidelity.py [--pairs 07-dune:08-storm,03-beam:13-trees-dusk,...]
-        [--frames 17] [--size 512] [--grid docs/morph_before_after.png] [--write]
+        [--frames 17] [--size 512] [--grid docs/morph_fidelity.jpg] [--write]
 
 Pairs of the real-photo set (~/.cache/igan-studio/photo-set/, `scripts/photo_set.py`; names
 without the extension). Each photo's largest centred square is projected once (the
@@ -171,7 +171,8 @@ def main() -> int:
                   + (f", tuned PSNR {tuned_psnr[0]:.1f}/{tuned_psnr[1]:.1f} dB"
                      if label == "after" else ""))
             picks = [round(t * last) for t in GRID_TIMES]
-            rows_of_grid.append([frames[i] for i in picks])
+            rows_of_grid.append((f"{names[0]} > {names[1]}", label,
+                                 [frames[i] for i in picks]))
     rows = []
     for label in ("before", "after"):
         per_pair = np.array([np.median(m, axis=0) for m in results[label]])
@@ -184,18 +185,39 @@ def main() -> int:
                      f"fidelity to the path median {np.median(per_pair[:, 2]):.1f} dB (worst "
                      f"{per_pair[:, 2].min():.1f})")))
     if args.grid is not None:
-        cell = 160
-        grid = np.concatenate([np.concatenate([cv2.resize(f, (cell, cell),
-                                                          interpolation=cv2.INTER_AREA)
-                                               for f in row], axis=1)
-                               for row in rows_of_grid], axis=0)
         args.grid.parent.mkdir(parents=True, exist_ok=True)
-        imaging.write_image(args.grid, grid)
+        imaging.write_image(args.grid, labelled_grid(rows_of_grid))
         print(f"grid: {args.grid} (rows: each pair before, then after; columns t = "
               f"{', '.join(map(str, GRID_TIMES))})")
     report(rows, f"python bench/morph_fidelity.py --pairs {args.pairs} --frames {args.frames} "
            f"--size {args.size}", f"{machine()}; {describe(device)}", MARKER, args.write)
     return 0
+
+
+def _text(image: np.ndarray, text: str, origin: tuple[int, int], scale: float,
+          color=(255, 255, 255)) -> None:
+    cv2.putText(image, text, origin, cv2.FONT_HERSHEY_SIMPLEX, scale, color, 1, cv2.LINE_AA)
+
+
+def labelled_grid(rows: list[tuple[str, str, list[np.ndarray]]], cell: int = 160) -> np.ndarray:
+    """The frames at GRID_TIMES, one row per (pair, "before"/"after"), with the pair and the
+    pipeline written on the left and t over each column."""
+    label_w, header_h = 170, 26
+    header = np.full((header_h, label_w + cell * len(GRID_TIMES), 3), 32, np.uint8)
+    for k, t in enumerate(GRID_TIMES):
+        _text(header, f"t = {t:g}", (label_w + k * cell + 50, 18), 0.5)
+    out = [header]
+    for pair, label, frames in rows:
+        side = np.full((cell, label_w, 3), 32, np.uint8)
+        _text(side, pair.split(" > ")[0], (6, 60), 0.45)
+        _text(side, "> " + pair.split(" > ")[1], (6, 80), 0.45)
+        what = ("before: shipped generator, dissolve" if label == "before"
+                else "after: tuned on both, pyramid")
+        for i, line in enumerate(what.split(", ")):
+            _text(side, line, (6, 110 + 18 * i), 0.4, (200, 200, 200))
+        pictures = [cv2.resize(f, (cell, cell), interpolation=cv2.INTER_AREA) for f in frames]
+        out.append(np.concatenate([side, *pictures], axis=1))
+    return np.concatenate(out, axis=0)
 
 
 def _centre(photo: np.ndarray, resolution: int) -> np.ndarray:

@@ -40,8 +40,9 @@ class TuningConfig:
     locality samples. Defaults measured with bench/tuning.py on the shipped landscape64: the
     feature term (λ = FEATURE_WEIGHT) cost 2–3 dB of PSNR and doubled the time; locality 0.3
     keeps nearby latents at 25–26 dB (16 dB without) for about 1 dB of the photo's PSNR. On the
-    first 19 photos of the real-photo set, 200 steps reach a median 30.9 dB, worst 26.0 (100
-    steps: 27.3; lr 6e-4 and 1e-3 were no better at any step count); bench/fidelity.py times it."""
+    34 photos of the real-photo set, 200 steps reach a median 30.7 dB, worst 25.4, in 2.8 s (100
+    steps: 27.6 dB; lr 1e-3: 28.9 dB at 200, and 6e-4 was no better on the first 19 photos);
+    `bench/tuning.py --photo-set`."""
 
     steps: int = 200
     lr: float = 3e-4

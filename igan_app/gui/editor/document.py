@@ -91,7 +91,7 @@ def view_pictures(view: str, doc: Document | None, preview: np.ndarray | None,
     """(what the canvas shows in `view`, the generated picture drawn over the region or None).
 
     preview: the chosen edit carried onto the photo, when computed; picture: the generated
-    picture of the candidate view (a path frame, a candidate or the anchor's picture)."""
+    picture of the candidate view (a path frame or a candidate; None: the photo alone)."""
     if view not in VIEWS:
         raise ValueError(f"unknown view {view!r}; the views are {', '.join(VIEWS)}")
     if doc is None:

@@ -304,7 +304,10 @@ class EditorView(QWidget):
     def _pictures(self):
         """(the picture the canvas shows, the generated picture drawn over the region or None)."""
         model = self.model
-        return view_pictures(self.view, model.document, model.carried_photo(), model.picture())
+        # Nothing proposed yet: the photo itself, not the anchor's 64 px picture stretched over
+        # the region (the tuned generator draws the photo; the reconstruction view shows it).
+        return view_pictures(self.view, model.document, model.carried_photo(),
+                             model.proposal.picture())
 
     def _refresh_picture(self) -> None:
         picture, inset = self._pictures()
