@@ -161,6 +161,7 @@ class MainWindow(QMainWindow):
             candidates=k, projection_steps=settings.projection_steps,
             tune_steps=settings.tune_steps, transfer_mode=settings.transfer_mode))
         self.morph_view.set_model(settings.model, device)
+        self.morph_view.model.tune_steps = settings.tune_steps
         self.paint_view.set_device(device)
 
     def _busy(self, what: str) -> None:

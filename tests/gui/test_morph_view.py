@@ -47,6 +47,7 @@ def view(qtbot, worker, cache) -> MorphView:
     qtbot.addWidget(view)
     view.set_model(MODEL, "cpu")
     view.set_options(4, 64, FAST)
+    view.model.tune_steps = 2  # a short tuning on both photos: the job's steps, not its quality
     view.show()
     return view
 
@@ -144,6 +145,17 @@ def test_morphing_two_photos_goes_from_a_to_b(qtbot, view, errors, photos):
     assert messages[-1].startswith("morph: 4 frames at 64² in ")
     assert child(view, QProgressBar, "progress").isHidden()
     assert export_button.isEnabled() and not child(view, QPushButton, "stop").isEnabled()
+
+
+@pytest.mark.parametrize("tune_steps", [0, 2])
+def test_the_tuning_steps_reach_the_morph(qtbot, view, tune_steps):
+    view.model.tune_steps = tune_steps
+    totals: list[int] = []
+    view.model.progressed.connect(lambda what, done, total: totals.append(total))
+    open_both(view)
+    morph(qtbot, view)
+    # The encoder's one step per photo, the tuning's start and steps (none when 0), the frames.
+    assert max(totals) == 2 * 1 + (tune_steps + 1 if tune_steps else 0) + 4
 
 
 def test_the_slider_picks_the_frame_shown(qtbot, view):

@@ -52,6 +52,9 @@ class MorphModel(QObject):
         self._model: str | None = None
         self._device: str | None = None
         self.projection: ProjectionConfig | None = None  # None: ProjectionConfig's defaults
+        # Steps of tuning the generator on both photos (the editor's setting; None: the
+        # TuningConfig's own, 0: not tuned).
+        self.tune_steps: int | None = None
         self._photos: list[MorphPhoto | None] = [None, None]
         self.options: tuple[int, int] | None = None  # frames and size of the last morph started
         self._frames: list[np.ndarray] = []
@@ -139,10 +142,19 @@ class MorphModel(QObject):
             return False
         cache, model, device, projection = self._cache, self._model, self._device, self.projection
         photo_a, photo_b = (photo.photo for photo in self._photos)
+        tune_steps = self.tune_steps
+
+        def steps():
+            tuning = None
+            if tune_steps is not None:
+                from igan_app.engine.tuning import TuningConfig  # torch: on the worker
+
+                tuning = TuningConfig(steps=tune_steps)
+            return morphing(cache, model, device, photo_a, photo_b, frames=frames, size=size,
+                            projection=projection, tuning=tuning)
+
         try:
-            self._requests.submit("morph", lambda: morphing(
-                cache, model, device, photo_a, photo_b, frames=frames, size=size,
-                projection=projection))
+            self._requests.submit("morph", steps)
         except RuntimeError as err:  # the worker has been shut down
             self.errorOccurred.emit(f"morph: {err}")
             return False
