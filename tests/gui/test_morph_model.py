@@ -27,7 +27,8 @@ class FakeMorphing:
         self.gate = threading.Event()
         self.calls = 0
 
-    def __call__(self, cache, model, device, photo_a, photo_b, *, frames, size, projection):
+    def __call__(self, cache, model, device, photo_a, photo_b, *, frames, size, projection,
+                 tuning):
         self.calls += 1
         yield Progress("projecting photo A", 1, 0)
         while not self.gate.wait(0.01):
