@@ -35,7 +35,7 @@ from pathlib import Path
 
 import cv2
 import numpy as np
-from fidelity_measures import displacement, mottling, reach, scaled, spill
+from fidelity_measures import chroma_spread, displacement, mottling, reach, scaled, spill
 from fidelity_strokes import (
     COLOR_KINDS,
     KINDS,
@@ -51,6 +51,7 @@ from igan_app.engine.choices import TRANSFER_METHODS, TRANSFER_MODES
 from igan_app.journeys.models import DEFAULT_MANIFOLD, ModelCache
 
 MARKER = "bench/fidelity.py"
+MOTTLED = 1.25  # issue 15's worst-case bound on mottling
 SPILL_ROWS = {"sky": (0.6, 1.0), "ground": (0.0, 0.4)}  # far from each colour stroke
 GRID_HEIGHT = 300  # px of each picture in the grid
 STROKE_NAMES = {"sky": "sky recolour", "ground": "ground recolour", "sketch": "sketch line",
@@ -145,7 +146,9 @@ def measure_edit(photo: np.ndarray, result: np.ndarray, kind: str, strokes) -> d
     figures = {"displacement": displacement(photo, result)}
     if kind in COLOR_KINDS:
         mask, colors = painted(strokes)
-        figures.update(mottling=mottling(photo, result, mask),
+        chroma = chroma_spread(photo, result, mask)
+        figures.update(mottling=mottling(photo, result, mask), chroma_photo=chroma[0],
+                       chroma_result=chroma[1],
                        reach=reach(photo, result, mask, colors),
                        spill=spill(photo, result, SPILL_ROWS[kind]))
     return figures
@@ -258,6 +261,16 @@ def summary(runs: list[PhotoRun], pipeline: Pipeline,
                          for kind in COLOR_KINDS)
         rows.append((f"{what}: {title}",
                      f"{_spread(vals(COLOR_KINDS, key), '', worst, 2)} ({each})"))
+    mottled_edits = [edit for r in runs for kind, edit in
+                     r.pipelines[label]["edits"].items()
+                     if kind in COLOR_KINDS and kind in kinds and edit["mottling"] > MOTTLED]
+    if mottled_edits:
+        rise = max(e["chroma_result"] - e["chroma_photo"] for e in mottled_edits)
+        photo_std = statistics.median(e["chroma_photo"] for e in mottled_edits)
+        result_std = statistics.median(e["chroma_result"] for e in mottled_edits)
+        rows.append((f"{what}: local chroma variation where mottling > {MOTTLED}",
+                     (f"{len(mottled_edits)} colour edits: photo {photo_std:.2f}, result "
+                      f"{result_std:.2f} Lab units (medians); largest rise {rise:.2f}")))
     sky = _spread(vals(("sky",), "spill"), " dB", min)
     ground = _spread(vals(("ground",), "spill"), " dB", min)
     spilled = f"lower 40% with the sky painted {sky}; upper 40% with the ground painted {ground}"

@@ -101,14 +101,22 @@ def mottling(photo: np.ndarray, result: np.ndarray, mask: np.ndarray, width: int
     """Local chroma variation inside `mask` (H, W) bool (the painted area), result over photo:
     1 = as smooth as the photo, above 1 = blotches the photo does not have. Windows that cross
     the mask's edge are left out (the wanted step from painted to unpainted is not mottling)."""
+    before, after = chroma_spread(photo, result, mask, width, window)
+    return (after + MOTTLE_FLOOR) / (before + MOTTLE_FLOOR)
+
+
+def chroma_spread(photo: np.ndarray, result: np.ndarray, mask: np.ndarray, width: int = WIDTH,
+                  window: int = MOTTLE_WINDOW) -> tuple[float, float]:
+    """The mean local chroma variation (Lab units) inside `mask`, of the photo and of the
+    result: what `mottling` divides. Its absolute size says whether a high ratio can be seen (a
+    near-black ground has almost none, so a fraction of a unit doubles it)."""
     a, b = scaled(photo, width), scaled(result, width)
     inside = cv2.erode(_mask_at(mask, a.shape).astype(np.uint8),
                        np.ones((window, window), np.uint8)) > 0
     if not inside.any():
-        return float("nan")
-    before = float(chroma_variation(a, window)[inside].mean())
-    after = float(chroma_variation(b, window)[inside].mean())
-    return (after + MOTTLE_FLOOR) / (before + MOTTLE_FLOOR)
+        return float("nan"), float("nan")
+    return (float(chroma_variation(a, window)[inside].mean()),
+            float(chroma_variation(b, window)[inside].mean()))
 
 
 def reach(photo: np.ndarray, result: np.ndarray, mask: np.ndarray, colors: np.ndarray,

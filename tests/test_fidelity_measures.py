@@ -190,3 +190,16 @@ def test_the_summary_gives_medians_and_the_worst_case_of_each_measure():
     assert "sky median 1.10, worst 1.20" in by["chroma mottling in the painted area"]
     assert "sky median 0.20, worst 0.10" in by["reach towards the stroke colour"]
     assert "sky painted median 25.0 dB, worst 20.0 dB" in by["spill"]
+
+
+def test_chroma_spread_is_what_mottling_divides_and_says_how_much_there_is():
+    from fidelity_measures import MOTTLE_FLOOR, chroma_spread, mottling
+
+    rng = np.random.default_rng(0)
+    photo = np.full((120, 160, 3), (20, 20, 20), np.uint8)  # near black: almost no chroma
+    noisy = np.clip(photo + rng.normal(0, 6, photo.shape), 0, 255).astype(np.uint8)
+    mask = np.ones(photo.shape[:2], bool)
+    before, after = chroma_spread(photo, noisy, mask)
+    assert before == 0 and after > 0.3
+    assert mottling(photo, noisy, mask) == pytest.approx((after + MOTTLE_FLOOR) / MOTTLE_FLOOR)
+    assert chroma_spread(photo, photo, mask) == (0.0, 0.0)
