@@ -247,12 +247,12 @@ def tuned(cache: ModelCache, job: ProjectJob | EditJob, device: str | None, phot
           frame: Frame, start: Projected) -> Tuned | None:
     """Tune the generator on the photo as `job` asks, under a progress bar; the last step
     (None: no tuning asked for)."""
-    from igan_app.engine.tuning import TuningConfig
+    from igan_app.engine.tuning import tuning_config
     from igan_app.journeys.edit import tuning
 
     if job.tune_steps == 0:
         return None
-    config = TuningConfig() if job.tune_steps is None else TuningConfig(steps=job.tune_steps)
+    config = tuning_config(job.tune_steps)
     steps = tuning(cache, job.model, device, photo, frame, start.latent, config, job.features)
     last = None
     for last in progress(steps, "tuning", config.steps + 1, unit="step"):

@@ -91,9 +91,9 @@ class MorphJob:
         """The tuning config the job asks for (None: the defaults)."""
         if self.tune_steps is None:
             return None
-        from igan_app.engine.tuning import TuningConfig
+        from igan_app.engine.tuning import tuning_config
 
-        return TuningConfig(steps=self.tune_steps)
+        return tuning_config(self.tune_steps)
 
 
 def morph_job(args: argparse.Namespace) -> MorphJob:

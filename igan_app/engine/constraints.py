@@ -186,8 +186,7 @@ class Constraints:
             if keep.shape != (r, r, 3) or keep.dtype != np.uint8:
                 raise ValueError(f"keep must be a uint8 ({r}, {r}, 3) picture, got "
                                  f"{keep.dtype} {keep.shape}")
-            asked = np.maximum(targets.color_mask[0], targets.sketch_mask[0])
-            near = cv2.dilate((asked > 0).astype(np.uint8), np.ones((3, 3), np.uint8),
+            near = cv2.dilate((targets.asked > 0).astype(np.uint8), np.ones((3, 3), np.uint8),
                               iterations=keep_margin(r))
             self._keep_index = torch.from_numpy(np.flatnonzero(near == 0)).to(device)
             picture = torch.from_numpy(keep.astype(np.float32) / 127.5 - 1).to(device)

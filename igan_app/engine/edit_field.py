@@ -104,7 +104,7 @@ def accumulate(frames: Sequence[np.ndarray], method: str = DEFAULT_FLOW_METHOD, 
     pair of frames per step, so a morph can use every intermediate field.
     """
     check_method(method)
-    frames = _check_frames(frames)
+    frames = check_frames(frames)
     return _accumulate(frames, method, refine, radius, eps)
 
 
@@ -146,7 +146,8 @@ def _to_uint8(colors: np.ndarray) -> np.ndarray:
     return np.clip(np.rint(colors * 255), 0, 255).astype(np.uint8)
 
 
-def _check_frames(frames: Sequence[np.ndarray]) -> list[np.ndarray]:
+def check_frames(frames: Sequence[np.ndarray]) -> list[np.ndarray]:
+    """The frames as a list, checked: at least two RGB uint8 frames of one size."""
     frames = list(frames)
     if len(frames) < 2:
         raise ValueError(f"an edit transfer needs at least 2 frames, got {len(frames)}")

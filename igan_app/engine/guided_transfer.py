@@ -34,8 +34,8 @@ import numpy as np
 
 from igan_app.engine.bilateral_grid import ColorGrid, GridConfig, fit_grid, luma
 from igan_app.engine.choices import CARRIED_MODES, TRANSFER_MODES
-from igan_app.engine.edit_field import STRIP_BYTES, accumulate, recolor
-from igan_app.engine.flow import DEFAULT_FLOW_METHOD, check_frame, sample
+from igan_app.engine.edit_field import STRIP_BYTES, check_frames, recolor
+from igan_app.engine.flow import DEFAULT_FLOW_METHOD, check_frame, check_method, sample
 from igan_app.engine.frame import check_box
 from igan_app.engine.locality import LocalityConfig, stroke_weight
 from igan_app.engine.motion_gate import MotionConfig, confident_motion
@@ -90,8 +90,8 @@ def guided_transfer(photo: np.ndarray, box: tuple[int, int, int, int],
     box = check_box(box, photo.shape[:2])
     width = feather_width(box, feather)
     distance = spread_distance(box, spread)
-    frames = list(frames)
-    accumulate(frames, method)  # checks the frames (and computes nothing until iterated)
+    check_method(method)
+    frames = check_frames(frames)
     height, size = frames[0].shape[:2]
     left, top, right, bottom = box
     seen = cv2.resize(photo[top:bottom, left:right], (size, height),

@@ -55,6 +55,11 @@ class Targets:
         return bool(self.sketch_mask.any())
 
     @property
+    def asked(self) -> np.ndarray:
+        """(r, r) in [0, 1]: how much anything is asked of each pixel, color or sketch."""
+        return np.maximum(self.color_mask[0], self.sketch_mask[0])
+
+    @property
     def is_empty(self) -> bool:
         """True when nothing is asked anywhere (all strokes erased, or outside the frame)."""
         return not (self.has_color or self.has_sketch)

@@ -62,6 +62,12 @@ class TuningConfig:
             raise ValueError("blocks must be at least 1 (None: all)")
 
 
+def tuning_config(steps: int | None) -> TuningConfig:
+    """The default config with `steps` Adam steps (None: the default's; 0: no tuning), as the
+    command line's --tune-steps and the GUI's setting ask."""
+    return TuningConfig() if steps is None else TuningConfig(steps=steps)
+
+
 @dataclass
 class TuningStep:
     """step of total; loss: the objective at this step; psnr: of G'(z) against the target in

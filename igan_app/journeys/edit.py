@@ -260,9 +260,7 @@ def apply_edit(cache: ModelCache, model: str, device: str | None, photo: np.ndar
     if transfer == "field":
         edited = field_transfer(photo, frame.box, list(generated), carried, **options)
     else:
-        painted = None
-        if targets is not None and not targets.is_empty:
-            painted = np.maximum(targets.color_mask[0], targets.sketch_mask[0])
+        painted = None if targets is None or targets.is_empty else targets.asked
         edited = guided_transfer(photo, frame.box, list(generated), carried, painted=painted,
                                  **options)
     yield Applied(edited, time.perf_counter() - started, reached.copy(), generated[-1], generated)

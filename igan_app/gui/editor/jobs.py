@@ -11,7 +11,7 @@ when the cache let it go (or when it came from a session file).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -93,11 +93,9 @@ def tuning_job(cache: ModelCache, options: EditOptions, doc: Document) -> StepFa
     """Tune the generator on the document's region around its anchor: `Tuning` steps."""
 
     def steps():
-        from igan_app.engine.tuning import TuningConfig
+        from igan_app.engine.tuning import tuning_config
 
-        config = TuningConfig()
-        if options.tune_steps is not None:
-            config = replace(config, steps=options.tune_steps)
+        config = tuning_config(options.tune_steps)
         for step in journey.tuning(cache, options.model, options.device, doc.photo, doc.frame,
                                    doc.anchor, config):
             weights = None

@@ -145,13 +145,10 @@ class MorphModel(QObject):
         tune_steps = self.tune_steps
 
         def steps():
-            tuning = None
-            if tune_steps is not None:
-                from igan_app.engine.tuning import TuningConfig  # torch: on the worker
+            from igan_app.engine.tuning import tuning_config  # torch: on the worker
 
-                tuning = TuningConfig(steps=tune_steps)
             return morphing(cache, model, device, photo_a, photo_b, frames=frames, size=size,
-                            projection=projection, tuning=tuning)
+                            projection=projection, tuning=tuning_config(tune_steps))
 
         try:
             self._requests.submit("morph", steps)
