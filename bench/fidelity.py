@@ -420,7 +420,8 @@ def _progress(index: int, total: int, run: PhotoRun, pipeline: Pipeline, started
         parts.append(f"tuned {figures['tuned_psnr']:.1f} dB in {figures['tuning_seconds']:.1f} s")
     for kind, edit in figures["edits"].items():
         parts.append(f"{kind}: " + " ".join(f"{key[:5]} {value:.2f}" for key, value in edit.items()
-                                            if not key.endswith("seconds")))
+                                            if not key.endswith("seconds")
+                                            and not key.startswith("chroma_")))
     return (f"[{index + 1}/{total} {time.perf_counter() - started:.0f} s] {run.name}: "
             + "; ".join(parts))
 
