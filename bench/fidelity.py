@@ -35,7 +35,15 @@ from pathlib import Path
 
 import cv2
 import numpy as np
-from fidelity_measures import chroma_spread, displacement, mottling, reach, scaled, spill
+from fidelity_measures import (
+    chroma_spread,
+    displacement,
+    mottling,
+    reach,
+    scaled,
+    spill,
+    uniform_recolour,
+)
 from fidelity_strokes import (
     COLOR_KINDS,
     KINDS,
@@ -147,8 +155,9 @@ def measure_edit(photo: np.ndarray, result: np.ndarray, kind: str, strokes) -> d
     if kind in COLOR_KINDS:
         mask, colors = painted(strokes)
         chroma = chroma_spread(photo, result, mask)
+        uniform = uniform_recolour(photo, result, mask)
         figures.update(mottling=mottling(photo, result, mask), chroma_photo=chroma[0],
-                       chroma_result=chroma[1],
+                       chroma_result=chroma[1], mottling_uniform=mottling(photo, uniform, mask),
                        reach=reach(photo, result, mask, colors),
                        spill=spill(photo, result, SPILL_ROWS[kind]))
     return figures
@@ -268,9 +277,13 @@ def summary(runs: list[PhotoRun], pipeline: Pipeline,
         rise = max(e["chroma_result"] - e["chroma_photo"] for e in mottled_edits)
         photo_std = statistics.median(e["chroma_photo"] for e in mottled_edits)
         result_std = statistics.median(e["chroma_result"] for e in mottled_edits)
+        uniform = ", ".join(f"{e['mottling']:.2f} against {e['mottling_uniform']:.2f}"
+                            for e in mottled_edits)
         rows.append((f"{what}: local chroma variation where mottling > {MOTTLED}",
                      (f"{len(mottled_edits)} colour edits: photo {photo_std:.2f}, result "
-                      f"{result_std:.2f} Lab units (medians); largest rise {rise:.2f}")))
+                      f"{result_std:.2f} Lab units (medians); largest rise {rise:.2f}; "
+                      f"mottling against that of the photo recoloured by one uniform chroma "
+                      f"shift with the result's lightness: {uniform}")))
     sky = _spread(vals(("sky",), "spill"), " dB", min)
     ground = _spread(vals(("ground",), "spill"), " dB", min)
     spilled = f"lower 40% with the sky painted {sky}; upper 40% with the ground painted {ground}"

@@ -119,6 +119,21 @@ def chroma_spread(photo: np.ndarray, result: np.ndarray, mask: np.ndarray, width
             float(chroma_variation(b, window)[inside].mean()))
 
 
+def uniform_recolour(photo: np.ndarray, result: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    """The cleanest recolour of the painted area that has `result`'s lightness: inside `mask`,
+    the photo's own Lab a, b plus one shift for the whole area (the result's mean change), 8-bit
+    like every result. Its `mottling` is what an edit scores with no blotches at all: the
+    rounding of a brightened, near-neutral dark region to 8 bits alone raises the ratio there.
+    """
+    a, b = to_lab(photo), to_lab(result)
+    shifted = b.copy()
+    shifted[..., 1:] = a[..., 1:] + (b[..., 1:][mask] - a[..., 1:][mask]).mean(axis=0)
+    rgb = cv2.cvtColor(shifted, cv2.COLOR_LAB2RGB)
+    out = result.copy()
+    out[mask] = np.clip(rgb[mask] * 255 + 0.5, 0, 255).astype(np.uint8)
+    return out
+
+
 def reach(photo: np.ndarray, result: np.ndarray, mask: np.ndarray, colors: np.ndarray,
           width: int = WIDTH) -> float:
     """The fraction of the Lab distance from the photo's colour to the colour asked for

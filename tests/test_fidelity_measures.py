@@ -203,3 +203,27 @@ def test_chroma_spread_is_what_mottling_divides_and_says_how_much_there_is():
     assert before == 0 and after > 0.3
     assert mottling(photo, noisy, mask) == pytest.approx((after + MOTTLE_FLOOR) / MOTTLE_FLOOR)
     assert chroma_spread(photo, photo, mask) == (0.0, 0.0)
+
+
+def test_the_uniform_recolour_keeps_the_lightness_and_shifts_the_chroma_as_one():
+    photo = sky(120, 160)
+    mask = np.zeros(photo.shape[:2], bool)
+    mask[20:100, 30:130] = True
+    # A result whose painted area is warmer and brighter, with blotches on top.
+    rng = np.random.default_rng(6)
+    blotches = cv2.resize(rng.normal(0, 10, (12, 16, 3)).astype(np.float32), (160, 120))
+    result = photo.astype(np.float32)
+    result[mask] = result[mask] * 0.8 + (60, 30, 0) + blotches[mask]
+    result = np.clip(result, 0, 255).astype(np.uint8)
+    uniform = fm.uniform_recolour(photo, result, mask)
+    np.testing.assert_array_equal(uniform[~mask], result[~mask])
+    lab_photo, lab_result, lab_uniform = (fm.to_lab(x)[mask] for x in (photo, result, uniform))
+    in_gamut = np.abs(lab_uniform[:, 0] - lab_result[:, 0]) < 1.5  # (out of gamut: clipped)
+    assert in_gamut.mean() > 0.9
+    shift = lab_uniform[in_gamut, 1:] - lab_photo[in_gamut, 1:]
+    assert shift.std(axis=0).max() < 1.5  # one shift for the whole area
+    np.testing.assert_allclose(shift.mean(axis=0),
+                               (lab_result[:, 1:] - lab_photo[:, 1:]).mean(axis=0), atol=2)
+    # (measured 1.21: 8-bit rounding alone; the blotched result 1.78)
+    assert fm.mottling(photo, uniform, mask) < 1.35
+    assert fm.mottling(photo, result, mask) > 1.6
