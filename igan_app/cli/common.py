@@ -299,6 +299,10 @@ def training_options(parser: argparse.ArgumentParser, *, steps: int, batch: int,
     parser.add_argument("--resume", action="store_true", help="continue the run in --run")
     parser.add_argument("--sample-every", type=positive, default=500,
                         help="write a sample grid every N steps (default 500)")
+    parser.add_argument("--micro-batches", type=positive, default=1,
+                        help="split each process's share of the batch into N parts, gradients "
+                        "accumulated: about the memory of a batch N times smaller, the same "
+                        "result as N processes (default 1)")
 
 
 __all__ = [

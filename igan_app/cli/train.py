@@ -122,10 +122,15 @@ def load_data(source: DataSource, resolution: int, *, labels: bool = False):
                         progress=lambda it, n: progress(it, "rendering", n))
 
 
-def run_steps(steps, total: int, done: int) -> None:
-    """Drive a training generator under a progress bar showing losses and images per second."""
+def run_steps(steps, total: int, done: int, *, quiet: bool = False) -> None:
+    """Drive a training generator under a progress bar showing losses and images per second
+    (quiet: no bar, for the ranks other than 0 of a torchrun run)."""
     import time
 
+    if quiet:
+        for _ in steps:
+            pass
+        return
     bar = progress(None, "training", total, "step")
     bar.update(done)
     logged = time.monotonic()
@@ -158,18 +163,32 @@ def _export(run, folder: Path, command: str, device, *, metrics: dict | None = N
 
 def _train_manifold(args: argparse.Namespace) -> int:
     from igan_app.device import pick_device
+    from igan_app.training.distributed import device_of, join, leave
     from igan_app.training.manifold import ManifoldConfig, ManifoldTraining
 
     device = pick_device(args.device)
+    world = join(device)
+    device = device_of(device, world)
     config = ManifoldConfig(resolution=args.resolution, latent_dim=args.latent_dim,
                             width=args.width, batch=args.batch, steps=args.steps, seed=args.seed,
-                            sample_every=args.sample_every)
-    data = load_data(data_source(args), args.resolution)
-    run = ManifoldTraining(config, data, device, args.run, resume=args.resume)
-    if run.step >= config.steps:
-        print(f"{args.run} already finished {run.step} steps; writing the model")
-    run_steps(run.steps(), config.steps, run.step)
-    return _export(run, args.out, args.command_line, device)
+                            sample_every=args.sample_every, micro_batches=args.micro_batches)
+    try:
+        data = load_shared_data(data_source(args), args.resolution, world)
+        run = ManifoldTraining(config, data, device, args.run, resume=args.resume, world=world)
+        if run.step >= config.steps and world.main:
+            print(f"{args.run} already finished {run.step} steps; writing the model")
+        run_steps(run.steps(), config.steps, run.step, quiet=not world.main)
+        return _export(run, args.out, args.command_line, device) if world.main else 0
+    finally:
+        leave()
+
+
+def load_shared_data(source: DataSource, resolution: int, world, *, labels: bool = False):
+    """`load_data` on every rank: rank 0 first (it renders and caches the world's scenes), then
+    the others, which read its cache."""
+    data = load_data(source, resolution, labels=labels) if world.main else None
+    world.barrier()
+    return data if data is not None else load_data(source, resolution, labels=labels)
 
 
 def _train_sketch(args: argparse.Namespace) -> int:

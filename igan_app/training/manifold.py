@@ -7,8 +7,7 @@ it gives visibly cleaner samples and a lower FID-L than the raw generator.
 
 from __future__ import annotations
 
-import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -19,6 +18,8 @@ import torch.nn.functional as F
 from igan_app.training import common
 from igan_app.training.cards import manifold_card
 from igan_app.training.data import ImageSet
+from igan_app.training.distributed import ALONE, World, wrap
+from igan_app.training.loop import Loop, Schedule, StepInput
 from igan_app.zoo.checkpoint import save_checkpoint
 from igan_app.zoo.dcgan import Manifold
 
@@ -26,7 +27,9 @@ from igan_app.zoo.dcgan import Manifold
 @dataclass(frozen=True)
 class ManifoldConfig:
     """resolution: image side (32, 64, 128); width: the networks' narrowest channel count;
-    steps: optimizer steps of G and D; ema: the averaged generator's decay per step."""
+    steps: optimizer steps of G and D; batch: the global batch (over every process);
+    micro_batches: parts each process splits its share into (training/loop.Schedule); ema: the
+    averaged generator's decay per step."""
 
     resolution: int = 64
     latent_dim: int = 100
@@ -40,21 +43,24 @@ class ManifoldConfig:
     seed: int = 0
     sample_every: int = 500
     checkpoint_every: int = 250
+    micro_batches: int = 1
 
     def network_args(self) -> dict[str, Any]:
         return {"resolution": self.resolution, "latent_dim": self.latent_dim,
                 "width": self.width, "max_width": self.max_width}
 
 
-def _settings_that_matter(settings: dict[str, Any]) -> dict[str, Any]:
-    # A run may be resumed for more (or fewer) steps, with grids and checkpoints at other intervals.
-    return {k: v for k, v in settings.items()
-            if k not in ("steps", "sample_every", "checkpoint_every")}
-
-
 def d_loss(real_logits: torch.Tensor, fake_logits: torch.Tensor) -> torch.Tensor:
     """Discriminator: real → 1, fake → 0 (binary cross-entropy on logits)."""
-    return F.softplus(-real_logits).mean() + F.softplus(fake_logits).mean()
+    return d_loss_real(real_logits) + d_loss_fake(fake_logits)
+
+
+def d_loss_real(real_logits: torch.Tensor) -> torch.Tensor:
+    return F.softplus(-real_logits).mean()
+
+
+def d_loss_fake(fake_logits: torch.Tensor) -> torch.Tensor:
+    return F.softplus(fake_logits).mean()
 
 
 def g_loss(fake_logits: torch.Tensor) -> torch.Tensor:
@@ -63,83 +69,93 @@ def g_loss(fake_logits: torch.Tensor) -> torch.Tensor:
 
 
 class ManifoldTraining:
-    """A resumable run: `steps()` yields a TrainStep per optimizer step; `export()` writes the model."""
+    """A resumable run on training/loop.Loop: `steps()` yields a TrainStep per optimizer step;
+    `export()` writes the model. world: the processes (training/distributed.py)."""
 
     def __init__(self, config: ManifoldConfig, data: ImageSet, device: torch.device,
-                 run_dir: Path, *, resume: bool = False):
+                 run_dir: Path, *, resume: bool = False, world: World = ALONE):
         if data.images.shape[1] != config.resolution:
             raise ValueError(f"data is {data.images.shape[1]}px, the model {config.resolution}px")
         self.config, self.data, self.device, self.run_dir = config, data, device, Path(run_dir)
-        self.rng = common.seed_everything(config.seed)
+        self.rng = common.seed_everything(config.seed)  # the networks' start and fixed_z
         self.model = Manifold(**config.network_args()).to(device, memory_format=torch.channels_last)
         self.g, self.d = self.model.generator, self.model.discriminator
         self.ema = common.EMA(self.g, config.ema)
+        self.train_g, self.train_d = wrap(self.g, world, device), wrap(self.d, world, device)
         betas = (config.beta1, 0.999)
         self.opt_g = torch.optim.Adam(self.g.parameters(), config.lr, betas=betas)
         self.opt_d = torch.optim.Adam(self.d.parameters(), config.lr, betas=betas)
         self.fixed_z = self.g.sample_latent(64, self.rng, device)
-        self.step = 0
-        self.seconds = 0.0
-        state = common.open_run(self.run_dir, resume)
-        if state is not None:
-            self._restore(state)
+        schedule = Schedule(config.steps, config.batch, config.seed, config.micro_batches,
+                            config.sample_every, config.checkpoint_every)
+        self.loop = Loop(self, schedule, len(data), self.run_dir, world,
+                         settings=asdict(config), resume=resume, free=("micro_batches",))
 
-    def _restore(self, state: dict[str, Any]) -> None:
-        changed = _settings_that_matter(state["config"]) != _settings_that_matter(asdict(self.config))
-        if changed:
-            raise ValueError(f"{self.run_dir}: the saved run has different settings "
-                             f"({state['config']}); start a new run folder or drop --resume")
+    @property
+    def step(self) -> int:
+        return self.loop.step
+
+    @property
+    def seconds(self) -> float:
+        return self.loop.seconds
+
+    def steps(self) -> Iterator[common.TrainStep]:
+        return self.loop.steps()
+
+    def state(self) -> dict[str, Any]:
+        return {"g": self.g.state_dict(), "d": self.d.state_dict(),
+                "ema": self.ema.module.state_dict(), "opt_g": self.opt_g.state_dict(),
+                "opt_d": self.opt_d.state_dict(), "fixed_z": self.fixed_z.cpu()}
+
+    def load(self, state: Mapping[str, Any]) -> None:
         self.g.load_state_dict(state["g"])
         self.d.load_state_dict(state["d"])
         self.ema.module.load_state_dict(state["ema"])
         self.opt_g.load_state_dict(state["opt_g"])
         self.opt_d.load_state_dict(state["opt_d"])
         self.fixed_z = state["fixed_z"].to(self.device)
-        self.step, self.seconds = common.restore_progress(state, self.rng)
 
-    def _state(self) -> dict[str, Any]:
-        return {"config": asdict(self.config), "g": self.g.state_dict(), "d": self.d.state_dict(),
-                "ema": self.ema.module.state_dict(), "opt_g": self.opt_g.state_dict(),
-                "opt_d": self.opt_d.state_dict(), "fixed_z": self.fixed_z.cpu(),
-                "step": self.step, "seconds": self.seconds, "rng": common.rng_state(self.rng)}
+    def train_step(self, step: StepInput) -> dict[str, float]:
+        """D on real and generated pictures, then G, each over the step's micro-batches.
 
-    def steps(self) -> Iterator[common.TrainStep]:
-        cfg = self.config
-        # A resumed run starts a new permutation from the restored generator: deterministic for
-        # the same interruption points, not batch-for-batch equal to an uninterrupted run.
-        batches = common.index_batches(len(self.data), cfg.batch, self.rng)
-        timer = common.Timer()
+        D's two terms are two forward-backward passes rather than one backward over two
+        forwards: DDP expects each forward to be followed by its backward, and with
+        BatchNorm's buffers broadcast at every forward the second forward would change what
+        the first one's graph saved.
+        """
+        cfg, parts = self.config, len(step.parts)
         autocast = common.autocast(self.device)
+        z_all = self.g.sample_latent(step.batch, step.generator, "cpu")
+        flips = torch.rand(step.batch, generator=step.generator) < 0.5
         self.g.train()
         self.d.train()
-        while self.step < cfg.steps:
-            started = time.perf_counter()
-            real = common.flip(common.to_batch(self.data.images, next(batches), self.device),
-                               self.rng)
-            z = self.g.sample_latent(real.shape[0], self.rng, self.device)
+        self.opt_d.zero_grad(set_to_none=True)
+        fakes, loss_d = [], 0.0
+        for i, index in enumerate(step.parts):
+            real = common.to_batch(self.data.images, index, self.device)
+            mirror = step.part(flips, i).to(self.device).view(-1, 1, 1, 1)
+            real = torch.where(mirror, real.flip(-1), real)
             with autocast:
-                fake = self.g(z)
-                loss_d = d_loss(self.d(real), self.d(fake.detach()))
-            self.opt_d.zero_grad(set_to_none=True)
-            loss_d.backward()
-            self.opt_d.step()
+                fake = self.train_g(step.part(z_all, i).to(self.device))
+                real_term = d_loss_real(self.train_d(real)) / parts
+            real_term.backward()
             with autocast:
-                loss_g = g_loss(self.d(fake))
-            self.opt_g.zero_grad(set_to_none=True)
-            loss_g.backward()
-            self.opt_g.step()
-            # Early on the average would mostly remember the random start; ramp its horizon up.
-            self.ema.update(self.g, min(cfg.ema, (1 + self.step) / (10 + self.step)))
-            self.step += 1
-            self.seconds += time.perf_counter() - started
-            result = common.TrainStep(self.step, cfg.steps,
-                                      {"d": loss_d.item(), "g": loss_g.item()},
-                                      timer.rate(real.shape[0]))
-            if self.step % cfg.sample_every == 0 or self.step == cfg.steps:
-                result.sample_grid = self.write_samples()
-            if self.step % cfg.checkpoint_every == 0 or self.step == cfg.steps:
-                result.checkpoint = common.save_state(self.run_dir, self._state())
-            yield result
+                fake_term = d_loss_fake(self.train_d(fake.detach())) / parts
+            fake_term.backward()
+            fakes.append(fake)
+            loss_d += real_term.item() + fake_term.item()
+        self.opt_d.step()
+        self.opt_g.zero_grad(set_to_none=True)
+        loss_g = 0.0
+        for fake in fakes:
+            with autocast:
+                term = g_loss(self.train_d(fake)) / parts
+            term.backward()
+            loss_g += term.item()
+        self.opt_g.step()
+        # Early on the average would mostly remember the random start; ramp its horizon up.
+        self.ema.update(self.g, min(cfg.ema, (1 + step.step) / (10 + step.step)))
+        return {"d": loss_d, "g": loss_g}
 
     def averaged_generator(self) -> torch.nn.Module:
         """The averaged generator with batch-norm statistics that fit its weights."""
@@ -149,10 +165,8 @@ class ManifoldTraining:
         return self.ema.module
 
     @torch.no_grad()
-    def write_samples(self) -> Path:
-        g = self.averaged_generator()
-        path = self.run_dir / "samples" / f"{self.step:07d}.png"
-        return common.write_grid(path, g(self.fixed_z))
+    def write_samples(self, path: Path) -> Path:
+        return common.write_grid(path, self.averaged_generator()(self.fixed_z))
 
     def export(self, folder: Path, *, command: str, hardware: str) -> Path:
         """Write the averaged generator and the discriminator as a manifold model folder."""
