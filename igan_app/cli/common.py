@@ -287,18 +287,37 @@ def photo_frame(photo: np.ndarray, box: tuple[int, int, int, int] | None, resolu
 def training_options(parser: argparse.ArgumentParser, *, steps: int, batch: int,
                      run: str) -> None:
     """What every `igan train` command takes: length, batch, seed, data, run folder, samples."""
-    parser.add_argument("--steps", type=positive, default=steps, help=f"default {steps}")
-    parser.add_argument("--batch", type=positive, default=batch, help=f"default {batch}")
-    parser.add_argument("--seed", type=int, default=0, help="default 0")
+    parser.add_argument("--steps", type=positive, default=steps,
+                        help=f"optimizer steps; time grows in proportion (default {steps})")
+    parser.add_argument("--batch", type=positive, default=batch,
+                        help="images per step over all processes; time and memory per step "
+                        f"grow with it (default {batch})")
+    parser.add_argument("--seed", type=int, default=0,
+                        help="of the networks' start, the data order and every random number "
+                        "(default 0)")
     parser.add_argument("--data", type=Path, default=None,
-                        help="a folder of images to train on instead of the world")
+                        help="a folder of images to train on instead of the world (read and "
+                        "checked whole before training)")
+    parser.add_argument("--hold-out", type=float, default=0.05,
+                        help="with --data: the fraction of the folder's images kept out of "
+                        "training for the evaluation, chosen by file name (default 0.05)")
     parser.add_argument("--scenes", type=positive, default=50000,
-                        help="world scenes to train on (default 50000)")
+                        help="world scenes to train on, rendered once and cached; memory: "
+                        "16 KB each at 64 px with its labels (default 50000)")
     parser.add_argument("--run", type=Path, default=Path(run),
-                        help=f"folder for the resumable state and sample grids (default {run})")
-    parser.add_argument("--resume", action="store_true", help="continue the run in --run")
+                        help="folder for the resumable state, sample grids and TensorBoard "
+                        f"log (default {run})")
+    parser.add_argument("--resume", action="store_true",
+                        help="continue the run in --run, with any number of processes")
     parser.add_argument("--sample-every", type=positive, default=500,
-                        help="write a sample grid every N steps (default 500)")
+                        help="write a sample grid every N steps; each costs a few steps' "
+                        "time (default 500)")
+    parser.add_argument("--precision", choices=("auto", "fp32", "bf16"), default="auto",
+                        help="autocast: auto is bf16 on CUDA (about twice the speed of fp32 "
+                        "on recent GPUs) and fp32 on the CPU (default auto)")
+    parser.add_argument("--compile", action="store_true",
+                        help="torch.compile the networks that train: minutes of compiling "
+                        "first, then faster steps where it helps (measure: bench/training.py)")
     parser.add_argument("--micro-batches", type=positive, default=1,
                         help="split each process's share of the batch into N parts, gradients "
                         "accumulated: about the memory of a batch N times smaller, the same "

@@ -111,12 +111,14 @@ def data_source(args: argparse.Namespace) -> DataSource:
     return DataSource(folder=args.data, scenes=args.scenes)
 
 
-def load_data(source: DataSource, resolution: int, *, labels: bool = False):
-    """The source's images (and labels) at `resolution`, under a progress bar (an ImageSet)."""
+def load_data(source: DataSource, resolution: int, *, labels: bool = False, at_least: int = 1):
+    """The source's images (and labels) at `resolution`, under a progress bar (an ImageSet).
+    A folder is checked whole before training (training/data.folder_images): at least
+    `at_least` images (the batch: fewer would repeat within a batch)."""
     from igan_app.training.data import folder_images, world_scenes
 
     if source.folder is not None:
-        return folder_images(source.folder, resolution, with_labels=labels,
+        return folder_images(source.folder, resolution, with_labels=labels, at_least=at_least,
                              progress=lambda it, n: progress(it, "reading", n, "image"))
     return world_scenes(source.scenes, resolution,
                         progress=lambda it, n: progress(it, "rendering", n))
@@ -161,19 +163,30 @@ def _export(run, folder: Path, command: str, device, *, metrics: dict | None = N
     return 0
 
 
-def _train_manifold(args: argparse.Namespace) -> int:
+def launch(args: argparse.Namespace):
+    """(device, world) of this training process: the device asked for, the processes torchrun
+    started (training/distributed.py), the speed settings (training/speed.py) in force."""
     from igan_app.device import pick_device
-    from igan_app.training.distributed import device_of, join, leave
-    from igan_app.training.manifold import ManifoldConfig, ManifoldTraining
+    from igan_app.training import speed
+    from igan_app.training.distributed import device_of, join
 
+    speed.configure(speed.Speed(args.precision, args.compile))
     device = pick_device(args.device)
     world = join(device)
-    device = device_of(device, world)
+    return device_of(device, world), world
+
+
+def _train_manifold(args: argparse.Namespace) -> int:
+    from igan_app.training.distributed import leave
+    from igan_app.training.manifold import ManifoldConfig, ManifoldTraining
+
+    device, world = launch(args)
     config = ManifoldConfig(resolution=args.resolution, latent_dim=args.latent_dim,
                             width=args.width, batch=args.batch, steps=args.steps, seed=args.seed,
                             sample_every=args.sample_every, micro_batches=args.micro_batches)
     try:
-        data = load_shared_data(data_source(args), args.resolution, world)
+        data, _ = load_shared_data(data_source(args), args.resolution, world,
+                                   at_least=args.batch, held_out=args.hold_out)
         run = ManifoldTraining(config, data, device, args.run, resume=args.resume, world=world)
         if run.step >= config.steps and world.main:
             print(f"{args.run} already finished {run.step} steps; writing the model")
@@ -183,79 +196,109 @@ def _train_manifold(args: argparse.Namespace) -> int:
         leave()
 
 
-def load_shared_data(source: DataSource, resolution: int, world, *, labels: bool = False):
-    """`load_data` on every rank: rank 0 first (it renders and caches the world's scenes), then
-    the others, which read its cache."""
-    data = load_data(source, resolution, labels=labels) if world.main else None
+def load_shared_data(source: DataSource, resolution: int, world, *, labels: bool = False,
+                     at_least: int = 1, held_out: float = 0.0):
+    """(training, held-out) data on every rank: `load_data` on rank 0 first (it renders and
+    caches the world's scenes), then on the others, which read its cache. A folder's held-out
+    part is `held_out` of its images (training/data.hold_out); the world's is None (its
+    held-out scenes are other seeds)."""
+    from igan_app.training.data import hold_out
+
+    data = load_data(source, resolution, labels=labels, at_least=at_least) if world.main else None
     world.barrier()
-    return data if data is not None else load_data(source, resolution, labels=labels)
+    if data is None:
+        data = load_data(source, resolution, labels=labels, at_least=at_least)
+    if source.folder is None:
+        return data, None
+    return hold_out(data, held_out)
 
 
 def _train_sketch(args: argparse.Namespace) -> int:
-    from igan_app.device import pick_device
+    from igan_app.training.distributed import leave
     from igan_app.training.sketch import SketchConfig, SketchTraining
 
-    device = pick_device(args.device)
+    device, world = launch(args)
     spade = args.model == "spade"
     extra = ({"hidden": args.hidden, "z_dim": args.z_dim, "vgg_resolution": args.vgg_resolution,
               "lambda_vgg": args.vgg_weight, "d_layers": 3} if spade
              else {"source": args.source, "d_layers": 3, "num_d": 1})
     config = SketchConfig(model=args.model, resolution=args.resolution, ngf=args.ngf,
                           ndf=args.ndf, batch=args.batch, steps=args.steps, lr_g=args.lr,
-                          seed=args.seed, sample_every=args.sample_every, **extra)
-    data = load_data(data_source(args), args.resolution, labels=config.source == "labels")
-    wants_features = spade and args.vgg_weight > 0
-    features = load_features(feature_choice(args), device) if wants_features else None
-    run = SketchTraining(config, data, device, args.run, features=features, resume=args.resume)
-    run_steps(run.steps(), config.steps, run.step)
-    return _export(run, args.out, args.command_line, device)
+                          seed=args.seed, sample_every=args.sample_every,
+                          micro_batches=args.micro_batches, **extra)
+    try:
+        data, _ = load_shared_data(data_source(args), args.resolution, world,
+                                   labels=config.source == "labels", at_least=args.batch,
+                                   held_out=args.hold_out)
+        wants_features = spade and args.vgg_weight > 0
+        features = load_features(feature_choice(args), device) if wants_features else None
+        run = SketchTraining(config, data, device, args.run, features=features,
+                             resume=args.resume, world=world)
+        run_steps(run.steps(), config.steps, run.step, quiet=not world.main)
+        return _export(run, args.out, args.command_line, device) if world.main else 0
+    finally:
+        leave()
 
 
 def _train_segmentation(args: argparse.Namespace) -> int:
-    from igan_app.device import pick_device
+    from igan_app.training.distributed import leave
     from igan_app.training.metrics import segmenter_miou
     from igan_app.training.segmentation import SegmentationConfig, SegmentationTraining
 
-    device = pick_device(args.device)
+    device, world = launch(args)
     config = SegmentationConfig(task=args.task, resolution=args.resolution,
                                 width=getattr(args, "width", 32), batch=args.batch,
                                 steps=args.steps, lr=args.lr, seed=args.seed,
                                 dice_weight=getattr(args, "dice", 0.0),
-                                sample_every=args.sample_every)
-    data = load_data(data_source(args), args.resolution, labels=True)
-    run = SegmentationTraining(config, data, device, args.run, resume=args.resume)
-    run_steps(run.steps(), config.steps, run.step)
-    if args.task == "segmenter":
-        report = segmenter_miou(run.shipped_network(), n=args.eval_n, resolution=args.resolution,
-                                device=device)
-        title = "mIoU on held-out world scenes"
-        command = f"igan eval segmenter --model {args.out} --n {args.eval_n}"
-    else:
-        # The shipped backbone has no head of its own; the training head's IoU says how much
-        # the features have learned about the world.
-        report = segmenter_miou(run.net, n=args.eval_n, resolution=args.resolution,
-                                device=device)
-        title = "mIoU of the training task's hypercolumn head (not shipped), held-out scenes"
-        command = args.command_line + " (measured at the end of training)"
-    print(report.text())
-    return _export(run, args.out, args.command_line, device,
-                   metrics={title: report.card_entry(command)})
+                                sample_every=args.sample_every, micro_batches=args.micro_batches)
+    try:
+        data, held = load_shared_data(data_source(args), args.resolution, world, labels=True,
+                                      at_least=args.batch, held_out=args.hold_out)
+        run = SegmentationTraining(config, data, device, args.run, resume=args.resume,
+                                   world=world)
+        run_steps(run.steps(), config.steps, run.step, quiet=not world.main)
+        if not world.main:
+            return 0
+        held = held if held is not None and len(held) else None  # else: held-out world scenes
+        if args.task == "segmenter":
+            report = segmenter_miou(run.shipped_network(), n=args.eval_n,
+                                    resolution=args.resolution, device=device, held_out=held)
+            title = "mIoU on held-out " + ("world scenes" if held is None else "pairs")
+            command = f"igan eval segmenter --model {args.out} --n {args.eval_n}"
+        else:
+            # The shipped backbone has no head of its own; the training head's IoU says how much
+            # the features have learned about the world.
+            report = segmenter_miou(run.net, n=args.eval_n, resolution=args.resolution,
+                                    device=device, held_out=held)
+            title = "mIoU of the training task's hypercolumn head (not shipped), held-out scenes"
+            command = args.command_line + " (measured at the end of training)"
+        print(report.text())
+        return _export(run, args.out, args.command_line, device,
+                       metrics={title: report.card_entry(command)})
+    finally:
+        leave()
 
 
 def _train_encoder(args: argparse.Namespace) -> int:
-    from igan_app.device import pick_device
+    from igan_app.training.distributed import leave
     from igan_app.training.encoder import EncoderConfig, EncoderTraining
     from igan_app.zoo.checkpoint import load_checkpoint
 
-    device = pick_device(args.device)
+    device, world = launch(args)
     manifold = load_checkpoint(args.manifold, expected_kind="dcgan-manifold")
     config = EncoderConfig(batch=args.batch, steps=args.steps, seed=args.seed,
-                           sample_every=args.sample_every, feature_batch=args.feature_batch)
-    data = load_data(data_source(args), manifold.model.resolution)
-    features = load_features(feature_choice(args), device)
-    run = EncoderTraining(config, manifold, features, data, device, args.run, resume=args.resume)
-    run_steps(run.steps(), config.steps, run.step)
-    return _export(run, args.manifold, args.command_line, device)
+                           sample_every=args.sample_every, feature_batch=args.feature_batch,
+                           micro_batches=args.micro_batches)
+    try:
+        data, _ = load_shared_data(data_source(args), manifold.model.resolution, world,
+                                   at_least=args.batch // 2, held_out=args.hold_out)
+        features = load_features(feature_choice(args), device)
+        run = EncoderTraining(config, manifold, features, data, device, args.run,
+                              resume=args.resume, world=world)
+        run_steps(run.steps(), config.steps, run.step, quiet=not world.main)
+        return _export(run, args.manifold, args.command_line, device) if world.main else 0
+    finally:
+        leave()
 
 
 __all__ = ["DataSource", "add_commands", "data_source", "load_data", "run_steps"]

@@ -176,8 +176,11 @@ def restore_progress(state: Mapping[str, Any], generator: torch.Generator) -> tu
 
 
 def autocast(device: torch.device) -> torch.autocast:
-    """bfloat16 autocast on CUDA; on other devices a context that changes nothing."""
-    return torch.autocast("cuda", torch.bfloat16, enabled=device.type == "cuda")
+    """The autocast of the process's precision (training/speed.py): by default bfloat16 on
+    CUDA, and on other devices a context that changes nothing."""
+    from igan_app.training import speed
+
+    return speed.autocast(device)
 
 
 class Timer:

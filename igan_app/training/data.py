@@ -30,14 +30,37 @@ def _no_progress(it: Iterable[int], _total: int) -> Iterable[int]:
 
 @dataclass
 class ImageSet:
-    """images: (N, H, W, 3) uint8 RGB; labels: (N, H, W) uint8 ids, or None; what: a description."""
+    """images: (N, H, W, 3) uint8 RGB; labels: (N, H, W) uint8 ids, or None; description: what
+    they are; names: the files they came from (None for rendered scenes)."""
 
     images: np.ndarray
     labels: np.ndarray | None
     description: str
+    names: tuple[str, ...] | None = None
 
     def __len__(self) -> int:
         return len(self.images)
+
+    def subset(self, keep: np.ndarray, description: str) -> ImageSet:
+        """The items where `keep` (bool, one per item) is true."""
+        return ImageSet(self.images[keep], None if self.labels is None else self.labels[keep],
+                        description, None if self.names is None else
+                        tuple(n for n, k in zip(self.names, keep) if k))
+
+
+def hold_out(data: ImageSet, fraction: float) -> tuple[ImageSet, ImageSet]:
+    """(training, held-out) parts of a folder's images: each file is held out by a hash of its
+    name, so the split stays the same across runs and when images are added to the folder."""
+    if data.names is None:
+        raise ValueError("only a folder's images are split (the world has held-out seeds)")
+    if not 0 <= fraction < 1:
+        raise ValueError(f"the held-out fraction must be in [0, 1), got {fraction}")
+    held = np.array([int(hashlib.sha256(n.encode()).hexdigest()[:8], 16) / 2**32 < fraction
+                     for n in data.names], bool)
+    if not held.any():
+        return data, data.subset(held, f"{data.description}, none held out")
+    return (data.subset(~held, f"{data.description}, {int((~held).sum())} for training"),
+            data.subset(held, f"{data.description}, {int(held.sum())} held out"))
 
 
 def cache_dir() -> Path:
@@ -109,11 +132,14 @@ def fit_square(image: np.ndarray, size: int) -> np.ndarray:
 
 
 def folder_images(folder: str | os.PathLike, size: int, *, with_labels: bool = False,
-                  progress: Progress = _no_progress) -> ImageSet:
+                  at_least: int = 1, progress: Progress = _no_progress) -> ImageSet:
     """Every image in `folder` (or folder/images), center-cropped and resized to size×size.
 
     with_labels: labels are read from folder/labels/<same stem>.png (palette colors or ids, as
-    `igan world export` writes them) and resized with nearest-neighbour sampling.
+    `igan world export` writes them) and resized with nearest-neighbour sampling. at_least: the
+    fewest images to accept. Everything is read before anything trains: an unreadable file, an
+    image without its label map or a label map without its image, and too few images are each
+    one line of one error (ValueError) that names them all.
     """
     root = Path(folder)
     if not root.is_dir():
@@ -122,16 +148,33 @@ def folder_images(folder: str | os.PathLike, size: int, *, with_labels: bool = F
     paths = sorted(p for p in image_dir.iterdir() if p.suffix.lower() in imaging.IMAGE_SUFFIXES)
     if not paths:
         raise ValueError(f"{image_dir}: no images ({', '.join(sorted(imaging.IMAGE_SUFFIXES))})")
+    problems = []
+    if with_labels:
+        label_dir = root / "labels"
+        stems = {p.stem for p in paths}
+        problems += [f"{label_dir / (p.stem + '.png')}: missing label map for {p.name}"
+                     for p in paths if not (label_dir / (p.stem + ".png")).is_file()]
+        if label_dir.is_dir():
+            problems += [f"{p}: a label map without its image in {image_dir}"
+                         for p in sorted(label_dir.glob("*.png")) if p.stem not in stems]
     images = np.empty((len(paths), size, size, 3), np.uint8)
     labels = np.empty((len(paths), size, size), np.uint8) if with_labels else None
     for i in progress(range(len(paths)), len(paths)):
-        images[i] = fit_square(imaging.read_image(paths[i]), size)
-        if labels is not None:
+        try:
+            images[i] = fit_square(imaging.read_image(paths[i]), size)
             label_path = root / "labels" / (paths[i].stem + ".png")
-            if not label_path.is_file():
-                raise FileNotFoundError(f"{label_path}: missing label map for {paths[i].name}")
-            labels[i] = fit_labels(load_labels(label_path), size)
-    return ImageSet(images, labels, f"folder {root}: {len(paths)} images at {size}px")
+            if labels is not None and label_path.is_file():
+                labels[i] = fit_labels(load_labels(label_path), size)
+        except (OSError, ValueError) as exc:  # imaging's one-line reasons name the file
+            problems.append(str(exc))
+    if len(paths) < at_least:
+        problems.append(f"{image_dir}: {len(paths)} images, too few to train on (at least "
+                        f"{at_least})")
+    if problems:
+        raise ValueError(f"{root}: {len(problems)} problem{'s' if len(problems) > 1 else ''} "
+                         "with the training data:\n  " + "\n  ".join(problems))
+    return ImageSet(images, labels, f"folder {root}: {len(paths)} images at {size}px",
+                    tuple(p.name for p in paths))
 
 
 def fit_labels(labels: np.ndarray, size: int) -> np.ndarray:

@@ -86,23 +86,27 @@ def device_of(device: torch.device, world: World) -> torch.device:
 
 
 def wrap(module: nn.Module, world: World, device: torch.device) -> nn.Module:
-    """`module` for training in `world`: itself alone; under DDP with several ranks.
+    """`module` for training in `world`: itself alone; under DDP with several ranks; compiled
+    when training/speed.py's settings ask for it.
 
     On CUDA, BatchNorm layers become SyncBatchNorm, so that the batch statistics are those of
     the global batch; on the CPU (gloo) SyncBatchNorm does not run, and each rank normalises
     its own share, as one process does for each micro-batch. Buffers (running statistics) are
     broadcast from rank 0 at each forward, so that every rank evaluates alike.
     """
+    from igan_app.training.speed import compiled
+
     if world.size == 1:
-        return module
+        return compiled(module)
     if device.type == "cuda":
         module = nn.SyncBatchNorm.convert_sync_batchnorm(module)
-        return nn.parallel.DistributedDataParallel(module, device_ids=[device.index])
-    return nn.parallel.DistributedDataParallel(module)
+        return compiled(nn.parallel.DistributedDataParallel(module, device_ids=[device.index]))
+    return compiled(nn.parallel.DistributedDataParallel(module))
 
 
 def unwrap(module: nn.Module) -> nn.Module:
-    """The module inside a DDP wrapper (or the module itself)."""
+    """The module inside a compile and DDP wrapper (or the module itself)."""
+    module = getattr(module, "_orig_mod", module)  # torch.compile's wrapper
     return module.module if isinstance(module, nn.parallel.DistributedDataParallel) else module
 
 

@@ -8,8 +8,8 @@ the part of the prior where G is well behaved.
 
 from __future__ import annotations
 
-import time
-from collections.abc import Iterator
+import math
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -20,6 +20,8 @@ from igan_app.engine.losses import FEATURE_WEIGHT, feature_distance, pixel_dista
 from igan_app.training import common
 from igan_app.training.cards import manifold_card
 from igan_app.training.data import ImageSet
+from igan_app.training.distributed import ALONE, World, wrap
+from igan_app.training.loop import Loop, OnLoop, Schedule, StepInput
 from igan_app.zoo.checkpoint import LoadedModel, save_checkpoint
 from igan_app.zoo.dcgan import init_weights
 from igan_app.zoo.vgg import FeatureNetwork
@@ -27,91 +29,109 @@ from igan_app.zoo.vgg import FeatureNetwork
 
 @dataclass(frozen=True)
 class EncoderConfig:
+    """batch: images per step over every process, half generator samples and half real scenes
+    (each half must split over the processes and micro-batches); micro_batches: parts each
+    process splits its share into (training/loop.Schedule)."""
+
     batch: int = 64
     steps: int = 2000
     lr: float = 2e-4
     beta1: float = 0.5
     feature_weight: float = FEATURE_WEIGHT
     # Images per batch that also get the feature term (None: all). The VGG pass costs ten times
-    # the rest of a step on a CPU; a sub-batch keeps its signal at a fraction of the cost.
+    # the rest of a step on a CPU; a sub-batch keeps its signal at a fraction of the cost. Split
+    # over the processes and micro-batches, each at least one image.
     feature_batch: int | None = None
     latent_weight: float = 0.1
     seed: int = 0
     sample_every: int = 500
     checkpoint_every: int = 250
+    micro_batches: int = 1
 
 
-class EncoderTraining:
-    """A resumable run over a loaded manifold; `export()` writes the manifold back with E trained."""
+class EncoderTraining(OnLoop):
+    """A resumable run over a loaded manifold on training/loop.Loop; `export()` writes the
+    manifold back with E trained. world: the processes (training/distributed.py); only E trains
+    (and is wrapped for DDP), G and the feature network are frozen.
+
+    The loop's data batch is the real half of `config.batch`; `images_per_step` (the whole
+    batch) makes its images per second count the generated half too."""
 
     def __init__(self, config: EncoderConfig, manifold: LoadedModel, features: FeatureNetwork,
-                 data: ImageSet, device: torch.device, run_dir: Path, *, resume: bool = False):
+                 data: ImageSet, device: torch.device, run_dir: Path, *, resume: bool = False,
+                 world: World = ALONE):
         resolution = manifold.model.resolution
         if data.images.shape[1] != resolution:
             raise ValueError(f"data is {data.images.shape[1]}px, the manifold {resolution}px")
+        splits = world.size * config.micro_batches
+        if (config.batch // 2) % splits:
+            raise ValueError(f"the {config.batch // 2} generator samples of a batch of "
+                             f"{config.batch} do not split into {world.size} processes × "
+                             f"{config.micro_batches} micro-batches")
         self.config, self.loaded, self.features = config, manifold, features
         self.data, self.device, self.run_dir = data, device, Path(run_dir)
-        self.rng = common.seed_everything(config.seed)
+        common.seed_everything(config.seed)  # the encoder's start
         self.g = manifold.model.generator.to(device).eval().requires_grad_(False)
         self.e = manifold.model.encoder.to(device, memory_format=torch.channels_last)
         init_weights(self.e)  # a fresh start, whatever the checkpoint held
+        self.train_e = wrap(self.e, world, device)
         self.opt = torch.optim.Adam(self.e.parameters(), config.lr, betas=(config.beta1, 0.999))
-        self.step, self.seconds = 0, 0.0
         self.fixed = common.to_batch(data.images, torch.arange(min(32, len(data))), device)
-        state = common.open_run(self.run_dir, resume)
-        if state is not None:
-            if state.get("manifold") != str(manifold.path):
-                raise ValueError(f"{self.run_dir}: the saved run trained the encoder of "
-                                 f"{state.get('manifold')}; start a new run folder or drop --resume")
-            self.e.load_state_dict(state["e"])
-            self.opt.load_state_dict(state["opt"])
-            self.step, self.seconds = common.restore_progress(state, self.rng)
+        reals = config.batch - config.batch // 2
+        self.images_per_step = config.batch
+        schedule = Schedule(config.steps, reals, config.seed, config.micro_batches,
+                            config.sample_every, config.checkpoint_every)
+        settings = {**asdict(config), "manifold": str(manifold.path)}
+        self.loop = Loop(self, schedule, len(data), self.run_dir, world, settings=settings,
+                         resume=resume, free=("micro_batches",))
 
-    def steps(self) -> Iterator[common.TrainStep]:
-        cfg = self.config
-        half = cfg.batch // 2
-        batches = common.index_batches(len(self.data), cfg.batch - half, self.rng)
-        timer = common.Timer()
+    def state(self) -> dict[str, Any]:
+        return {"e": self.e.state_dict(), "opt": self.opt.state_dict()}
+
+    def load(self, state: Mapping[str, Any]) -> None:
+        self.e.load_state_dict(state["e"])
+        self.opt.load_state_dict(state["opt"])
+
+    def train_step(self, step: StepInput) -> dict[str, float]:
+        """The projection loss of G(E(x)) on generator samples and mirrored real scenes, over
+        the micro-batches (each its share of both halves, so BatchNorm sees the same mix)."""
+        cfg, parts = self.config, len(step.parts)
+        splits = step.world.size * parts
         autocast = common.autocast(self.device)
+        z_all = self.g.sample_latent(cfg.batch // 2, step.generator, "cpu")
+        flips = torch.rand(step.batch, generator=step.generator) < 0.5
         self.e.train()
-        while self.step < cfg.steps:
-            started = time.perf_counter()
-            z = self.g.sample_latent(half, self.rng, self.device)
+        self.opt.zero_grad(set_to_none=True)
+        totals = {"fake": 0.0, "real": 0.0, "feat": 0.0, "z": 0.0}
+        for i, index in enumerate(step.parts):
+            z = step.part(z_all, i).to(self.device)
+            half = len(z)
             with torch.no_grad():
                 fake = self.g(z)
-            real = common.flip(common.to_batch(self.data.images, next(batches), self.device),
-                               self.rng)
+            real = common.to_batch(self.data.images, index, self.device)
+            mirror = step.part(flips, i).to(self.device).view(-1, 1, 1, 1)
+            real = torch.where(mirror, real.flip(-1), real)
             x = torch.cat([fake, real.contiguous()])
             with autocast:
-                w = self.e(x.contiguous(memory_format=torch.channels_last))
+                w = self.train_e(x.contiguous(memory_format=torch.channels_last))
                 y = self.g(w).float()
                 per_image = pixel_distance(y, x)
                 # Half of the feature sub-batch from each source.
-                k = len(x) if cfg.feature_batch is None else min(cfg.feature_batch, len(x))
+                k = len(x) if cfg.feature_batch is None else min(
+                    len(x), max(1, math.ceil(cfg.feature_batch / splits)))
                 pick = torch.cat([torch.arange(k // 2), half + torch.arange(k - k // 2)])
                 feature = feature_distance(self.features.model, y[pick], x[pick]).mean()
             latent = (w[:half].float() - z).pow(2).mean()
             loss = per_image.mean() + cfg.feature_weight * feature + cfg.latent_weight * latent
-            self.opt.zero_grad(set_to_none=True)
-            loss.backward()
-            self.opt.step()
-            self.step += 1
-            self.seconds += time.perf_counter() - started
-            result = common.TrainStep(self.step, cfg.steps, {
-                "fake": per_image[:half].mean().item(), "real": per_image[half:].mean().item(),
-                "feat": feature.item(), "z": latent.item()}, timer.rate(len(x)))
-            if self.step % cfg.sample_every == 0 or self.step == cfg.steps:
-                result.sample_grid = self.write_samples()
-            if self.step % cfg.checkpoint_every == 0 or self.step == cfg.steps:
-                result.checkpoint = common.save_state(self.run_dir, {
-                    "config": asdict(cfg), "manifold": str(self.loaded.path),
-                    "e": self.e.state_dict(),
-                    "opt": self.opt.state_dict(), "step": self.step, "seconds": self.seconds,
-                    "rng": common.rng_state(self.rng)})
-            yield result
+            (loss / parts).backward()
+            for name, value in (("fake", per_image[:half].mean()), ("real", per_image[half:].mean()),
+                                ("feat", feature), ("z", latent)):
+                totals[name] += value.item() / parts
+        self.opt.step()
+        return totals
 
     @torch.no_grad()
-    def write_samples(self) -> Path:
+    def write_samples(self, path: Path) -> Path:
         """Real scenes (odd rows) above their reconstructions G(E(x)) (even rows)."""
         self.e.eval()
         y = self.g(self.e(self.fixed))
@@ -119,7 +139,6 @@ class EncoderTraining:
         rows = []
         for start in range(0, len(self.fixed), 8):
             rows += [self.fixed[start:start + 8], y[start:start + 8]]
-        path = self.run_dir / "samples" / f"{self.step:07d}.png"
         return common.write_grid(path, torch.cat(rows))
 
     def export(self, folder: Path, *, command: str, hardware: str,

@@ -76,6 +76,27 @@ class Trainer(Protocol):
     def write_samples(self, path: Path) -> Path:
         """A sample grid at `path`."""
 
+    # Optional: `images_per_step`, the pictures a step processes when it is not the schedule's
+    # batch (the encoder's batch counts only its real half), for images per second.
+
+
+class OnLoop:
+    """What a trainer on the loop answers through it: `step` and `seconds` so far, and
+    `steps()`. The trainer sets `self.loop`."""
+
+    loop: Loop
+
+    @property
+    def step(self) -> int:
+        return self.loop.step
+
+    @property
+    def seconds(self) -> float:
+        return self.loop.seconds
+
+    def steps(self) -> Iterator[common.TrainStep]:
+        return self.loop.steps()
+
 
 def batch_indices(count: int, batch: int, seed: int, step: int) -> torch.Tensor:
     """The items of the global batch of `step` (0-based) in a data set of `count`: a new
@@ -116,6 +137,10 @@ class Loop:
         self.run_dir, self.world, self.settings = Path(run_dir), world, dict(settings)
         self.step, self.seconds = 0, 0.0
         state = self._open(resume)
+        if state is not None and "settings" not in state:
+            raise ValueError(f"{self.run_dir}: its state was saved by an older version of "
+                             "igan train, which this one cannot continue; start a new run "
+                             "folder or drop --resume")
         if state is not None:
             ignored = {"steps", "sample_every", "checkpoint_every", "log_every", *free}
             kept = ({k: v for k, v in state["settings"].items() if k not in ignored},
@@ -155,7 +180,8 @@ class Loop:
             losses = {k: self.world.average(v) for k, v in losses.items()}
             self.step += 1
             self.seconds += time.perf_counter() - started
-            result = common.TrainStep(self.step, s.steps, losses, timer.rate(s.batch))
+            images = getattr(self.trainer, "images_per_step", s.batch)
+            result = common.TrainStep(self.step, s.steps, losses, timer.rate(images))
             last = self.step == s.steps
             if self.world.main:
                 if _due(self.step, s.sample_every) or last:
@@ -165,13 +191,22 @@ class Loop:
                 if _due(self.step, s.checkpoint_every) or last:
                     result.checkpoint = common.save_state(self.run_dir, self._state())
                 if _due(self.step, s.log_every) or last:
-                    self.log.scalars(losses, self.step, images_per_s=result.images_per_s)
+                    self.log.scalars(losses, self.step, images_per_s=result.images_per_s,
+                                     **learning_rates(self.trainer))
                     self.log.flush()  # the log is whole whenever the run stops
             yield result
 
     def _state(self) -> dict[str, Any]:
         return {"settings": self.settings, "trainer": self.trainer.state(), "step": self.step,
                 "seconds": self.seconds, "processes": self.world.size}
+
+
+def learning_rates(trainer: object) -> dict[str, float]:
+    """"lr/NAME" → the learning rate of each optimizer the trainer holds as an attribute (its
+    first parameter group's), for the log."""
+    return {f"lr/{name.removeprefix('opt_')}": optimizer.param_groups[0]["lr"]
+            for name, optimizer in vars(trainer).items()
+            if isinstance(optimizer, torch.optim.Optimizer)}
 
 
 def _due(step: int, every: int) -> bool:
@@ -185,5 +220,5 @@ def run_to_end(loop: Loop, report: Callable[[common.TrainStep], None] | None = N
             report(result)
 
 
-__all__ = ["Loop", "Schedule", "StepInput", "Trainer", "batch_indices", "run_to_end",
+__all__ = ["Loop", "OnLoop", "Schedule", "StepInput", "Trainer", "batch_indices", "run_to_end",
            "step_generator"]

@@ -7,7 +7,7 @@ it gives visibly cleaner samples and a lower FID-L than the raw generator.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -19,7 +19,7 @@ from igan_app.training import common
 from igan_app.training.cards import manifold_card
 from igan_app.training.data import ImageSet
 from igan_app.training.distributed import ALONE, World, wrap
-from igan_app.training.loop import Loop, Schedule, StepInput
+from igan_app.training.loop import Loop, OnLoop, Schedule, StepInput
 from igan_app.zoo.checkpoint import save_checkpoint
 from igan_app.zoo.dcgan import Manifold
 
@@ -68,7 +68,7 @@ def g_loss(fake_logits: torch.Tensor) -> torch.Tensor:
     return F.softplus(-fake_logits).mean()
 
 
-class ManifoldTraining:
+class ManifoldTraining(OnLoop):
     """A resumable run on training/loop.Loop: `steps()` yields a TrainStep per optimizer step;
     `export()` writes the model. world: the processes (training/distributed.py)."""
 
@@ -90,17 +90,6 @@ class ManifoldTraining:
                             config.sample_every, config.checkpoint_every)
         self.loop = Loop(self, schedule, len(data), self.run_dir, world,
                          settings=asdict(config), resume=resume, free=("micro_batches",))
-
-    @property
-    def step(self) -> int:
-        return self.loop.step
-
-    @property
-    def seconds(self) -> float:
-        return self.loop.seconds
-
-    def steps(self) -> Iterator[common.TrainStep]:
-        return self.loop.steps()
 
     def state(self) -> dict[str, Any]:
         return {"g": self.g.state_dict(), "d": self.d.state_dict(),

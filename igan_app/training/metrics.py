@@ -154,9 +154,12 @@ def segment(segmenter: Segmenter, images: np.ndarray, device: torch.device | str
 
 @torch.no_grad()
 def segmenter_miou(segmenter: Segmenter, *, n: int = 1000, resolution: int = 64,
-                   device: torch.device | str = "cpu", batch: int = 200) -> Report:
-    """Per-class IoU over n held-out scenes (intersections and unions summed over the set)."""
-    world = world_scenes(n, resolution, first_seed=HELD_OUT_SEED)
+                   device: torch.device | str = "cpu", batch: int = 200,
+                   held_out: ImageSet | None = None) -> Report:
+    """Per-class IoU over n held-out scenes, or over the `held_out` pairs of a folder
+    (intersections and unions summed over the set)."""
+    world = held_out if held_out is not None else world_scenes(n, resolution,
+                                                               first_seed=HELD_OUT_SEED)
     score = IoU()
     score.add(segment(segmenter, world.images, device, batch), world.labels)
     iou, miou = score.per_label(), score.mean()
@@ -165,7 +168,9 @@ def segmenter_miou(segmenter: Segmenter, *, n: int = 1000, resolution: int = 64,
     rows.append(["**mean**", f"**{miou:.3f}**"])
     values = {"mIoU": miou, **{f"IoU {NAMES[i]}": float(iou[i]) for i in range(NUM_LABELS)
                                  if present[i]}}
-    return Report(f"Segmenter IoU on {n} held-out world scenes at {resolution}px",
+    what = (f"{n} held-out world scenes" if held_out is None
+            else f"the {len(held_out)} held-out pairs of {held_out.description.split(',')[0]}")
+    return Report(f"Segmenter IoU on {what} at {resolution}px",
                   ["label", "IoU"], rows, {"n": n, "resolution": resolution}, values)
 
 

@@ -9,8 +9,7 @@ a 10-convolution network without batch norm train in minutes. Only the VGG16 par
 from __future__ import annotations
 
 import math
-import time
-from collections.abc import Iterator
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -23,6 +22,8 @@ from igan_app import imaging
 from igan_app.training import common
 from igan_app.training.cards import render_card
 from igan_app.training.data import ImageSet
+from igan_app.training.distributed import ALONE, World, wrap
+from igan_app.training.loop import Loop, OnLoop, Schedule, StepInput
 from igan_app.world.palette import NUM_LABELS, colorize
 from igan_app.zoo.checkpoint import save_checkpoint
 from igan_app.zoo.segmenter import Segmenter
@@ -36,7 +37,10 @@ class SegmentationConfig:
     """task: "segmenter" (U-Net, `width`) or "features" (VGG16 backbone up to relu4_3).
 
     dice_weight: weight of a soft-Dice term beside cross-entropy; Dice scores each label by its
-    overlap, as IoU does, so thin and rare labels (crags, faint clouds) count as much as sky.
+    overlap, as IoU does, so thin and rare labels (crags, faint clouds) count as much as sky;
+    it is measured on each micro-batch (each process's share), as BatchNorm's statistics are.
+    batch: the global batch (over every process); micro_batches: parts each process splits its
+    share into (training/loop.Schedule).
     """
 
     task: str = "segmenter"
@@ -49,6 +53,7 @@ class SegmentationConfig:
     seed: int = 0
     sample_every: int = 500
     checkpoint_every: int = 250
+    micro_batches: int = 1
 
 
 class Hypercolumn(nn.Module):
@@ -102,73 +107,65 @@ def cosine_lr(step: int, total: int, base: float, warmup: int = 100) -> float:
     return base * (0.05 + 0.95 * 0.5 * (1 + math.cos(math.pi * min(1.0, t))))
 
 
-class SegmentationTraining:
-    """A resumable run: `steps()` yields a TrainStep per optimizer step; `export()` writes the model."""
+class SegmentationTraining(OnLoop):
+    """A resumable run on training/loop.Loop: `steps()` yields a TrainStep per optimizer step;
+    `export()` writes the model. world: the processes (training/distributed.py)."""
 
     def __init__(self, config: SegmentationConfig, data: ImageSet, device: torch.device,
-                 run_dir: Path, *, resume: bool = False):
+                 run_dir: Path, *, resume: bool = False, world: World = ALONE):
         if data.labels is None:
             raise ValueError(f"{data.description}: has no label maps to learn from")
         self.config, self.data, self.device, self.run_dir = config, data, device, Path(run_dir)
-        self.rng = common.seed_everything(config.seed)
+        common.seed_everything(config.seed)  # the network's start
         self.net = build_network(config).to(device, memory_format=torch.channels_last)
+        self.train_net = wrap(self.net, world, device)
         self.opt = torch.optim.Adam(self.net.parameters(), config.lr)
-        self.step, self.seconds = 0, 0.0
-        state = common.open_run(self.run_dir, resume)
-        if state is not None:
-            saved = state["config"]
-            if any(saved[k] != getattr(config, k) for k in ("task", "width", "resolution")):
-                raise ValueError(f"{self.run_dir}: the saved run trains something else "
-                                 f"({state['config']}); start a new run folder or drop --resume")
-            self.net.load_state_dict(state["net"])
-            self.opt.load_state_dict(state["opt"])
-            self.step, self.seconds = common.restore_progress(state, self.rng)
+        schedule = Schedule(config.steps, config.batch, config.seed, config.micro_batches,
+                            config.sample_every, config.checkpoint_every)
+        self.loop = Loop(self, schedule, len(data), self.run_dir, world,
+                         settings=asdict(config), resume=resume, free=("micro_batches",))
 
-    def steps(self) -> Iterator[common.TrainStep]:
-        cfg = self.config
-        batches = common.index_batches(len(self.data), cfg.batch, self.rng)
-        timer = common.Timer()
+    def state(self) -> dict[str, Any]:
+        return {"net": self.net.state_dict(), "opt": self.opt.state_dict()}
+
+    def load(self, state: Mapping[str, Any]) -> None:
+        self.net.load_state_dict(state["net"])
+        self.opt.load_state_dict(state["opt"])
+
+    def train_step(self, step: StepInput) -> dict[str, float]:
+        """Cross-entropy (and soft Dice) on randomly mirrored scenes, over the micro-batches;
+        the learning rate follows `cosine_lr` of the step."""
+        cfg, parts = self.config, len(step.parts)
         autocast = common.autocast(self.device)
+        flips = torch.rand(step.batch, generator=step.generator) < 0.5
+        for group in self.opt.param_groups:
+            group["lr"] = cosine_lr(step.step, cfg.steps, cfg.lr)
         self.net.train()
-        while self.step < cfg.steps:
-            started = time.perf_counter()
-            index = next(batches)
+        self.opt.zero_grad(set_to_none=True)
+        totals: dict[str, float] = {}
+        for i, index in enumerate(step.parts):
             image = common.to_batch(self.data.images, index, self.device)
             labels = torch.from_numpy(self.data.labels[index.numpy()]).to(self.device).long()
-            flipped = torch.rand(len(index), generator=self.rng) < 0.5
-            image[flipped] = image[flipped].flip(-1)
-            labels[flipped] = labels[flipped].flip(-1)
-            for group in self.opt.param_groups:
-                group["lr"] = cosine_lr(self.step, cfg.steps, cfg.lr)
+            mirror = step.part(flips, i).to(self.device)
+            image = torch.where(mirror.view(-1, 1, 1, 1), image.flip(-1), image)
+            labels = torch.where(mirror.view(-1, 1, 1), labels.flip(-1), labels)
             with autocast:
-                logits = self.net(image)
+                logits = self.train_net(image)
             ce = F.cross_entropy(logits.float(), labels)
-            losses = {"ce": ce.item()}
+            losses = {"ce": ce}
             loss = ce
             if cfg.dice_weight > 0:
-                dice = soft_dice_loss(logits.float(), labels)
-                losses["dice"] = dice.item()
-                loss = ce + cfg.dice_weight * dice
-            self.opt.zero_grad(set_to_none=True)
-            loss.backward()
-            self.opt.step()
-            self.step += 1
-            self.seconds += time.perf_counter() - started
-            accuracy = (logits.argmax(1) == labels).float().mean().item()
-            result = common.TrainStep(self.step, cfg.steps,
-                                      {**losses, "acc": accuracy},
-                                      timer.rate(len(index)))
-            if self.step % cfg.sample_every == 0 or self.step == cfg.steps:
-                result.sample_grid = self.write_samples()
-            if self.step % cfg.checkpoint_every == 0 or self.step == cfg.steps:
-                result.checkpoint = common.save_state(self.run_dir, {
-                    "config": asdict(cfg), "net": self.net.state_dict(),
-                    "opt": self.opt.state_dict(), "step": self.step, "seconds": self.seconds,
-                    "rng": common.rng_state(self.rng)})
-            yield result
+                losses["dice"] = soft_dice_loss(logits.float(), labels)
+                loss = ce + cfg.dice_weight * losses["dice"]
+            (loss / parts).backward()
+            losses["acc"] = (logits.argmax(1) == labels).float().mean()
+            for name, value in losses.items():
+                totals[name] = totals.get(name, 0.0) + value.item() / parts
+        self.opt.step()
+        return totals
 
     @torch.no_grad()
-    def write_samples(self) -> Path:
+    def write_samples(self, path: Path) -> Path:
         """Rows of scene, predicted labels and true labels for the first eight scenes."""
         count = min(8, len(self.data))
         self.net.eval()
@@ -178,7 +175,6 @@ class SegmentationTraining:
         tiles = []
         for i in range(count):
             tiles += [self.data.images[i], colorize(predicted[i]), colorize(self.data.labels[i])]
-        path = self.run_dir / "samples" / f"{self.step:07d}.png"
         imaging.write_image(path, imaging.tile(tiles, 3))
         return path
 

@@ -7,26 +7,31 @@ feature matching and VGG losses (λ 10 each), KL 0.05, Adam G 1e-4 / D 4e-4, β 
 The VGG term uses the project's feature network at `vgg_resolution`, which keeps its cost
 below the generator's on a CPU. Both keep an exponential moving average of the generator, which
 is what gets shipped.
+
+Runs on training/loop.py (one process or several, micro-batches, exact resume); one step, and
+how it stays right under DDP (spectral norm's power iteration included), is
+training/sketch_steps.py.
 """
 
 from __future__ import annotations
 
-import time
-from collections.abc import Iterator
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import torch
-import torch.nn.functional as F
 from torch import nn
 
 from igan_app import imaging
 from igan_app.engine.edges import edge_map
-from igan_app.training import common
+from igan_app.training import common, sketch_steps
 from igan_app.training.cards import render_card
 from igan_app.training.data import ImageSet
+from igan_app.training.distributed import ALONE, World, wrap
+from igan_app.training.loop import Loop, OnLoop, Schedule, StepInput
+from igan_app.training.sketch_steps import SpadeForward
 from igan_app.world.palette import NUM_LABELS, colorize
 from igan_app.zoo.checkpoint import save_checkpoint
 from igan_app.zoo.pix2pix import (
@@ -39,14 +44,14 @@ from igan_app.zoo.spade import SpadeModel, fold_spectral_norm, semantic_input
 from igan_app.zoo.vgg import FeatureNetwork
 
 SOURCES = ("labels", "edges")
-VGG_TAPS = ("relu1_2", "relu2_2", "relu3_3", "relu4_3")
-VGG_WEIGHTS = (1 / 16, 1 / 8, 1 / 4, 1.0)  # deeper layers weigh more, as in SPADE's VGG loss
 
 
 @dataclass(frozen=True)
 class SketchConfig:
     """model: "spade" or "pix2pix"; source: "labels" (one-hot label maps) or "edges" (sketches,
-    pix2pix only). ngf/ndf: generator and discriminator widths; hidden: SPADE's MLP width."""
+    pix2pix only). ngf/ndf: generator and discriminator widths; hidden: SPADE's MLP width;
+    batch: the global batch (over every process); micro_batches: parts each process splits its
+    share into (training/loop.Schedule)."""
 
     model: str = "spade"
     source: str = "labels"
@@ -72,6 +77,7 @@ class SketchConfig:
     seed: int = 0
     sample_every: int = 500
     checkpoint_every: int = 100
+    micro_batches: int = 1
 
     def __post_init__(self) -> None:
         if self.model not in ("spade", "pix2pix"):
@@ -93,13 +99,11 @@ def card_settings(cfg: SketchConfig) -> dict[str, Any]:
     return {k: v for k, v in asdict(cfg).items() if k not in dropped}
 
 
-def _resume_key(settings: dict[str, Any]) -> dict[str, Any]:
-    # The networks do not depend on the resolution, so a run may be resumed at a larger one:
-    # most steps at 64², the last at 128² (progressive training, about 4× cheaper per step).
-    # The VGG term may be switched on for the last phase only: at 64² it costs more than G.
-    return {k: v for k, v in settings.items()
-            if k not in ("steps", "sample_every", "checkpoint_every", "resolution",
-                         "vgg_resolution", "lambda_vgg")}
+# The settings a run may be resumed with changed (besides steps and intervals, training/loop.py).
+# The networks do not depend on the resolution, so a run may be resumed at a larger one: most
+# steps at 64², the last at 128² (progressive training, about 4× cheaper per step). The VGG term
+# may be switched on for the last phase only: at 64² it costs more than G.
+RESUMABLE_CHANGES = ("resolution", "vgg_resolution", "lambda_vgg", "micro_batches")
 
 
 def generator_args(cfg: SketchConfig) -> tuple[str, dict[str, Any]]:
@@ -144,28 +148,21 @@ def model_input(inputs: np.ndarray, index: np.ndarray, source: str,
     return imaging.to_tensor(inputs[index], device)
 
 
-def vgg_loss(features: FeatureNetwork, fake: torch.Tensor, real: torch.Tensor,
-             size: int) -> torch.Tensor:
-    both = F.interpolate(torch.cat([fake, real]), size=(size, size), mode="bilinear",
-                         align_corners=False, antialias=True)
-    loss = fake.new_zeros(())
-    for weight, tap in zip(VGG_WEIGHTS, features.model(both, VGG_TAPS)):
-        f, r = tap.chunk(2)
-        loss = loss + weight * F.l1_loss(f, r.detach())
-    return loss
-
-
-class SketchTraining:
-    """A resumable run: `steps()` yields a TrainStep per step; `export()` writes the model."""
+class SketchTraining(OnLoop):
+    """A resumable run on training/loop.Loop: `steps()` yields a TrainStep per step; `export()`
+    writes the model. world: the processes (training/distributed.py). G and D train under
+    `wrap` (G as `SpadeForward` for SPADE: encoder and generator in one forward); the VGG
+    term's feature network is frozen, so it is not wrapped: each process runs its own copy."""
 
     def __init__(self, config: SketchConfig, data: ImageSet, device: torch.device,
-                 run_dir: Path, *, features: FeatureNetwork | None = None, resume: bool = False):
+                 run_dir: Path, *, features: FeatureNetwork | None = None, resume: bool = False,
+                 world: World = ALONE):
         if config.model == "spade" and features is None and config.lambda_vgg > 0:
             raise ValueError("SPADE training needs the feature network for its VGG loss")
         self.config, self.data, self.device, self.run_dir = config, data, device, Path(run_dir)
         self.features = features
         self.inputs = sketch_inputs(data, config.source)
-        self.rng = common.seed_everything(config.seed)
+        common.seed_everything(config.seed)  # the networks' start
         self.g = build_generator(config).to(device)
         self.d = build_discriminator(config).to(device)
         # SPADE: Adam β (0, 0.9), D faster than G; pix2pix: β (0.5, 0.999), one rate for both.
@@ -175,21 +172,27 @@ class SketchTraining:
         self.opt_d = torch.optim.Adam(self.d.parameters(), config.lr_d if spade else config.lr_g,
                                       betas=betas)
         self.ema = common.EMA(self.g, config.ema)
-        self.step, self.seconds = 0, 0.0
+        self.train_g = wrap(SpadeForward(self.g) if spade else self.g, world, device)
+        self.train_d = wrap(self.d, world, device)
         # [resolution, first step, seconds so far] per phase of a progressive run.
         self.phases: list[list[float]] = [[config.resolution, 0, 0.0]]
-        state = common.open_run(self.run_dir, resume)
-        if state is not None:
-            if _resume_key(state["config"]) != _resume_key(asdict(config)):
-                raise ValueError(f"{self.run_dir}: the saved run trains something else "
-                                 f"({state['config']}); start a new run folder or drop --resume")
-            for name in ("g", "d", "opt_g", "opt_d"):
-                getattr(self, name).load_state_dict(state[name])
-            self.ema.module.load_state_dict(state["ema"])
-            self.step, self.seconds = common.restore_progress(state, self.rng)
-            self.phases = [list(p) for p in state.get("phases", [[config.resolution, 0, 0.0]])]
-            if self.phases[-1][0] != config.resolution:
-                self.phases.append([config.resolution, self.step, self.seconds])
+        schedule = Schedule(config.steps, config.batch, config.seed, config.micro_batches,
+                            config.sample_every, config.checkpoint_every)
+        self.loop = Loop(self, schedule, len(data), self.run_dir, world, settings=asdict(config),
+                         resume=resume, free=RESUMABLE_CHANGES)
+        if self.phases[-1][0] != config.resolution:
+            self.phases.append([config.resolution, self.step, self.seconds])
+
+    def state(self) -> dict[str, Any]:
+        return {"g": self.g.state_dict(), "d": self.d.state_dict(),
+                "opt_g": self.opt_g.state_dict(), "opt_d": self.opt_d.state_dict(),
+                "ema": self.ema.module.state_dict(), "phases": self.phases}
+
+    def load(self, state: Mapping[str, Any]) -> None:
+        for name in ("g", "d", "opt_g", "opt_d"):
+            getattr(self, name).load_state_dict(state[name])
+        self.ema.module.load_state_dict(state["ema"])
+        self.phases = [list(p) for p in state["phases"]]
 
     def phase_notes(self) -> str:
         """"steps 0–6000 at 64² (80 min), 6000–8000 at 128² (50 min)"."""
@@ -199,105 +202,36 @@ class SketchTraining:
                          f"({(t - p[2]) / 60:.0f} min)"
                          for p, end, t in zip(self.phases, ends, times))
 
-    def _batch(self, index: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        rows = index.numpy()
-        cond = model_input(self.inputs, rows, self.config.source, self.device)
+    def pairs(self, index: torch.Tensor, flips: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """(model input, true picture) of scenes `index`, those where `flips` holds mirrored."""
+        cond = model_input(self.inputs, index.numpy(), self.config.source, self.device)
         real = common.to_batch(self.data.images, index, self.device).contiguous()
-        flipped = (torch.rand(len(index), generator=self.rng) < 0.5).to(self.device)
-        cond = torch.where(flipped[:, None, None, None], cond.flip(-1), cond)
-        real = torch.where(flipped[:, None, None, None], real.flip(-1), real)
-        return cond, real
+        mirror = flips.to(self.device)[:, None, None, None]
+        return torch.where(mirror, cond.flip(-1), cond), torch.where(mirror, real.flip(-1), real)
 
-    def steps(self) -> Iterator[common.TrainStep]:
-        cfg = self.config
-        batches = common.index_batches(len(self.data), cfg.batch, self.rng)
-        timer = common.Timer()
-        self.g.train()
-        self.d.train()
-        while self.step < cfg.steps:
-            started = time.perf_counter()
-            cond, real = self._batch(next(batches))
-            losses = self._spade_step(cond, real) if cfg.model == "spade" else \
-                self._pix2pix_step(cond, real)
-            self.ema.update(self.g, min(cfg.ema, (1 + self.step) / (10 + self.step)))
-            self.step += 1
-            self.seconds += time.perf_counter() - started
-            result = common.TrainStep(self.step, cfg.steps, losses, timer.rate(cfg.batch))
-            if self.step % cfg.sample_every == 0 or self.step == cfg.steps:
-                result.sample_grid = self.write_samples()
-            if self.step % cfg.checkpoint_every == 0 or self.step == cfg.steps:
-                result.checkpoint = self.save()
-            yield result
-
-    def _pix2pix_step(self, cond: torch.Tensor, real: torch.Tensor) -> dict[str, float]:
-        fake = self.g(cond)
-        d_real = self.d(torch.cat([cond, real], 1))
-        d_fake = self.d(torch.cat([cond, fake.detach()], 1))
-        loss_d = 0.5 * (F.softplus(-d_real).mean() + F.softplus(d_fake).mean())
-        self.opt_d.zero_grad(set_to_none=True)
-        loss_d.backward()
-        self.opt_d.step()
-        gan = F.softplus(-self.d(torch.cat([cond, fake], 1))).mean()
-        l1 = F.l1_loss(fake, real)
-        self.opt_g.zero_grad(set_to_none=True)
-        (gan + self.config.lambda_l1 * l1).backward()
-        self.opt_g.step()
-        return {"d": loss_d.item(), "g": gan.item(), "l1": l1.item()}
-
-    def _spade_step(self, cond: torch.Tensor, real: torch.Tensor) -> dict[str, float]:
-        cfg = self.config
-        mu, logvar = self.g.encode_style(real)
-        z = mu + torch.randn_like(mu) * (0.5 * logvar).exp()
-        fake = self.g(cond, z)
-        # Discriminator: hinge loss on every scale.
-        loss_d = fake.new_zeros(())
-        for (out_r, _), (out_f, _) in zip(self.d(torch.cat([cond, real], 1)),
-                                          self.d(torch.cat([cond, fake.detach()], 1))):
-            loss_d = loss_d + F.relu(1 - out_r).mean() + F.relu(1 + out_f).mean()
-        self.opt_d.zero_grad(set_to_none=True)
-        loss_d.backward()
-        self.opt_d.step()
-        # Generator: hinge, feature matching against the real pair's features, VGG, KL.
-        with torch.no_grad():
-            real_taps = [taps for _, taps in self.d(torch.cat([cond, real], 1))]
-        gan, fm = fake.new_zeros(()), fake.new_zeros(())
-        for (out_f, taps_f), taps_r in zip(self.d(torch.cat([cond, fake], 1)), real_taps):
-            gan = gan - out_f.mean()
-            fm = fm + sum(F.l1_loss(a, b) for a, b in zip(taps_f, taps_r)) / len(taps_f)
-        kl = -0.5 * torch.mean(1 + logvar - mu.pow(2) - logvar.exp())
-        loss = gan + cfg.lambda_fm * fm + cfg.lambda_kl * kl
-        losses = {"d": loss_d.item(), "g": gan.item(), "fm": fm.item(), "kl": kl.item()}
-        if cfg.lambda_vgg > 0:
-            vgg = vgg_loss(self.features, fake, real, cfg.vgg_resolution)
-            loss = loss + cfg.lambda_vgg * vgg
-            losses["vgg"] = vgg.item()
-        self.opt_g.zero_grad(set_to_none=True)
-        loss.backward()
-        self.opt_g.step()
+    def train_step(self, step: StepInput) -> dict[str, float]:
+        """D, then G, over the step's micro-batches (training/sketch_steps.py), then the average."""
+        losses = sketch_steps.train_step(self, step)
+        self.ema.update(self.g, min(self.config.ema, (1 + step.step) / (10 + step.step)))
         return losses
-
-    def save(self) -> Path:
-        return common.save_state(self.run_dir, {
-            "config": asdict(self.config), "g": self.g.state_dict(), "d": self.d.state_dict(),
-            "opt_g": self.opt_g.state_dict(), "opt_d": self.opt_d.state_dict(),
-            "ema": self.ema.module.state_dict(), "step": self.step, "seconds": self.seconds,
-            "phases": self.phases, "rng": common.rng_state(self.rng)})
 
     @torch.no_grad()
     def render(self, net: nn.Module, index: np.ndarray, *, styles: torch.Tensor | None = None,
                z: torch.Tensor | None = None) -> torch.Tensor:
-        """Pictures for scenes `index`, in eval mode; SPADE takes style codes or style images."""
+        """Pictures for scenes `index`, in eval mode; SPADE takes style codes or style images
+        (neither: codes drawn from the seed, the same at every call)."""
         cond = model_input(self.inputs, index, self.config.source, self.device)
         net.eval()
         if self.config.model == "spade":
             if z is None:
-                z = net.encode_style(styles)[0] if styles is not None else \
-                    torch.randn(len(index), self.config.z_dim, generator=self.rng).to(self.device)
+                z = net.encode_style(styles)[0] if styles is not None else torch.randn(
+                    len(index), self.config.z_dim,
+                    generator=torch.Generator().manual_seed(self.config.seed)).to(self.device)
             return net(cond, z)
         return net(cond)
 
     @torch.no_grad()
-    def write_samples(self) -> Path:
+    def write_samples(self, path: Path) -> Path:
         """Rows: input, averaged generator (SPADE: the scene's own style), a random style (pix2pix:
         dropout on), the true scene."""
         count = min(8, len(self.data))
@@ -309,25 +243,25 @@ class SketchTraining:
         set_variation(net, None if self.config.model == "spade" else 1)  # pix2pix: dropout on
         other = imaging.to_uint8(self.render(net, index))
         set_variation(net, None)
-        self.g.train()
         shown = (np.stack([colorize(m) for m in self.inputs[index]])
                  if self.config.source == "labels" else self.inputs[index])
         tiles = []
         for i in range(count):
             tiles += [shown[i], own[i], other[i], self.data.images[i]]
-        path = self.run_dir / "samples" / f"{self.step:07d}.png"
         imaging.write_image(path, imaging.tile(tiles, 4))
         return path
 
     @torch.no_grad()
     def recalibrate(self, batches: int = 25) -> None:
         """Recompute the averaged SPADE generator's BatchNorm statistics for its own weights, on
-        training pairs with each scene's own style."""
+        training pairs with each scene's own style (the same pairs at every call)."""
         net, size = self.ema.module, self.config.batch
-        order = torch.randperm(len(self.data), generator=torch.Generator().manual_seed(1))
+        rng = torch.Generator().manual_seed(1)
+        order = torch.randperm(len(self.data), generator=rng)
 
         def feed(i: int) -> None:
-            cond, real = self._batch(order[i * size:(i + 1) * size])
+            index = order[i * size:(i + 1) * size]
+            cond, real = self.pairs(index, torch.rand(len(index), generator=rng) < 0.5)
             net(cond, net.encode_style(real)[0])
 
         common.recalibrate_norms(net, feed, -(-min(batches * size, len(order)) // size))

@@ -47,6 +47,7 @@ def test_torchrun_trains_a_manifold_on_two_processes(tmp_path):
 
     log = EventAccumulator(str(tmp_path / "run" / "logs"))
     log.Reload()
-    assert {"loss/d", "loss/g", "images_per_s"} <= set(log.Tags()["scalars"])
+    assert {"loss/d", "loss/g", "images_per_s", "lr/g", "lr/d"} <= set(log.Tags()["scalars"])
+    assert log.Scalars("lr/g")[0].value == pytest.approx(2e-4)
     assert [e.step for e in log.Scalars("loss/d")] == [2]  # logged at the last step
     assert "samples" in log.Tags()["images"]

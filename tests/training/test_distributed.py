@@ -11,6 +11,7 @@ import pytest
 import torch
 import torch.distributed as dist
 import torch.multiprocessing as mp
+from same_weights import assert_same
 
 from igan_app.training.data import ImageSet
 from igan_app.training.distributed import World
@@ -20,8 +21,6 @@ from igan_app.training.manifold import ManifoldConfig, ManifoldTraining
 CPU = torch.device("cpu")
 CONFIG = ManifoldConfig(resolution=32, latent_dim=8, width=4, batch=8, steps=3, sample_every=0,
                         checkpoint_every=1)
-# Two processes sum their gradients in another order than one process's micro-batches do.
-TOLERANCE = {"rtol": 1e-4, "atol": 1e-5}
 
 pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("one_torch_thread")]
 
@@ -62,13 +61,6 @@ def train_two(config: ManifoldConfig, run_dir: Path, tmp_path: Path, resume: boo
     init = f"file://{tmp_path / f'init-{run_dir.name}-{resume}'}"
     mp.spawn(_rank, args=(2, init, config, str(run_dir), resume), nprocs=2, join=True)
     return torch.load(run_dir / "weights.pt", weights_only=True)
-
-
-def assert_same(a: dict, b: dict, exact: bool = False) -> None:
-    assert a.keys() == b.keys()
-    for key, value in a.items():
-        torch.testing.assert_close(value, b[key], **({"rtol": 0, "atol": 0} if exact
-                                                      else TOLERANCE), msg=key)
 
 
 def test_two_processes_train_what_one_does_with_the_batch_in_two_parts(tmp_path):

@@ -77,7 +77,7 @@ def test_a_run_resumes_at_a_larger_resolution_but_not_as_another_network(tmp_pat
     list(grown.steps())
     assert grown.phase_notes().startswith("steps 0–1 at 32²")
     assert "steps 1–2 at 64²" in grown.phase_notes()
-    with pytest.raises(ValueError, match="trains something else"):
+    with pytest.raises(ValueError, match="different settings"):
         SketchTraining(dataclasses.replace(SPADE, ngf=3), scenes(4), CPU, tmp_path, resume=True)
 
 

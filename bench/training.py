@@ -1,0 +1,100 @@
+"""Training speed of every `igan train` command: images per second at 1 process × 2 threads and
+at 2 processes × 1 thread (torchrun, gloo), and, with --compare TREE, the same commands run from
+an older checkout (to check that no trainer got slower).
+
+Each measurement is a short run of the real command on world scenes; its speed is the run's own
+count of training seconds (state.pt: "seconds", which leaves out loading and rendering), so
+images/s = steps × global batch / seconds, after `--warmup` steps run and resumed from.
+
+    python bench/training.py [--trainers manifold,spade] [--compare /tmp/old-tree] [--write]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import torch
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from results import machine, report
+
+# Settings of each trainer's run: a batch and size like the shipped models', a few steps.
+TRAINERS = {
+    "manifold": (64, ["--resolution", "64"]),
+    "segmenter": (16, ["--resolution", "64", "--width", "24", "--eval-n", "8"]),
+    "features": (8, ["--resolution", "64", "--eval-n", "8"]),
+    "encoder": (64, ["--manifold", "models/landscape64", "--features", "models/vgg16-world",
+                     "--feature-batch", "8"]),
+    "spade": (8, ["--resolution", "64", "--vgg-weight", "0"]),
+    "pix2pix": (8, ["--resolution", "64"]),
+}
+
+
+def run(tree: Path, trainer: str, processes: int, steps: int, warmup: int, scenes: int,
+        folder: Path) -> float:
+    """Images per second of `steps` steps (after `warmup`) of `trainer` run from `tree`."""
+    batch, extra = TRAINERS[trainer]
+    threads = 2 // processes
+    env = {**os.environ, "OMP_NUM_THREADS": str(threads), "PYTHONPATH": str(tree)}
+    launcher = [sys.executable, "-m", "igan_app"]
+    if processes > 1:
+        launcher = [sys.executable, "-m", "torch.distributed.run", "--standalone",
+                    "--nproc_per_node", str(processes), "-m", "igan_app", "--"]
+    shutil.rmtree(folder, ignore_errors=True)
+    common = ["--device", "cpu", "train", trainer, *extra, "--batch", str(batch),
+              "--scenes", str(scenes), "--seed", "0", "--run", str(folder / "run"),
+              "--out", str(folder / "model"), "--sample-every", "100000"]
+    seconds = []
+    for total, resume in ((warmup, []), (warmup + steps, ["--resume"])):
+        done = subprocess.run([*launcher, *common, "--steps", str(total), *resume], cwd=tree,
+                              env=env, capture_output=True, text=True, check=False)
+        if done.returncode != 0:
+            raise SystemExit(f"{trainer} ({processes} processes) failed:\n{done.stderr[-2000:]}")
+        state = torch.load(folder / "run" / "state.pt", map_location="cpu", weights_only=True)
+        seconds.append(state["seconds"])
+    return steps * batch / (seconds[1] - seconds[0])
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--trainers", default=",".join(TRAINERS))
+    parser.add_argument("--steps", type=int, default=20)
+    parser.add_argument("--warmup", type=int, default=3)
+    parser.add_argument("--scenes", type=int, default=512)
+    parser.add_argument("--compare", type=Path, default=None,
+                        help="an older checkout to run the same commands from (1 × 2 only)")
+    parser.add_argument("--write", action="store_true", help="record the rows in RESULTS.md")
+    args = parser.parse_args()
+    trainers = [t for t in args.trainers.split(",") if t]
+    command = "python bench/training.py" + (f" --trainers {args.trainers}"
+                                            if trainers != list(TRAINERS) else "") + (
+        " --compare OLD" if args.compare else "")
+    rows = []
+    with tempfile.TemporaryDirectory() as scratch:
+        for trainer in trainers:
+            batch = TRAINERS[trainer][0]
+            figures = {p: run(ROOT, trainer, p, args.steps, args.warmup, args.scenes,
+                              Path(scratch) / f"{trainer}-{p}") for p in (1, 2)}
+            line = (f"1 process × 2 threads {figures[1]:.1f} img/s; 2 processes × 1 thread "
+                    f"{figures[2]:.1f} img/s")
+            if args.compare is not None:
+                old = run(args.compare.resolve(), trainer, 1, args.steps, args.warmup,
+                          args.scenes, Path(scratch) / f"{trainer}-old")
+                line += f"; before the loop (1 × 2) {old:.1f} img/s"
+            print(f"{trainer}: {line}", flush=True)
+            rows.append((f"train {trainer}, batch {batch}, {args.steps} steps on world scenes",
+                         line))
+    report(rows, command, machine(), "bench/training.py", args.write)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
