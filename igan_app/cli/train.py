@@ -54,6 +54,10 @@ def add_commands(commands: argparse._SubParsersAction) -> None:
         parser.add_argument("--eval-n", type=positive, default=1000,
                             help="held-out scenes for the IoU measured after training "
                             "(default 1000)")
+        parser.add_argument("--eval-every", type=int, default=0,
+                            help="also measure it every N steps, into the TensorBoard log "
+                            "(eval/mIoU); each segments the --eval-n scenes once more "
+                            "(default 0: only at the end)")
         parser.add_argument("--lr", type=float, default=lr, help=f"default {lr}")
         parser.add_argument("--out", type=Path, required=True, help="model folder to write")
         parser.set_defaults(handler=_train_segmentation, task=task)
@@ -254,12 +258,13 @@ def _train_segmentation(args: argparse.Namespace) -> int:
     try:
         data, held = load_shared_data(data_source(args), args.resolution, world, labels=True,
                                       at_least=args.batch, held_out=args.hold_out)
+        held = held if held is not None and len(held) else None  # else: held-out world scenes
         run = SegmentationTraining(config, data, device, args.run, resume=args.resume,
-                                   world=world)
+                                   world=world, eval_every=args.eval_every, held_out=held,
+                                   eval_n=args.eval_n)
         run_steps(run.steps(), config.steps, run.step, quiet=not world.main)
         if not world.main:
             return 0
-        held = held if held is not None and len(held) else None  # else: held-out world scenes
         if args.task == "segmenter":
             report = segmenter_miou(run.shipped_network(), n=args.eval_n,
                                     resolution=args.resolution, device=device, held_out=held)

@@ -33,7 +33,8 @@ class Schedule:
     micro-batch); micro_batches: parts each process splits its share into, gradients
     accumulated (1: none); seed: of the data order and every random number; sample_every,
     checkpoint_every, log_every: in steps (0: never; samples and a checkpoint are also written
-    at the last step)."""
+    at the last step); eval_every: in steps, the trainer's `evaluate` (if it has one) into the
+    log (0: never)."""
 
     steps: int
     batch: int
@@ -42,6 +43,7 @@ class Schedule:
     sample_every: int = 500
     checkpoint_every: int = 250
     log_every: int = 10
+    eval_every: int = 0
 
 
 @dataclass(frozen=True)
@@ -77,7 +79,9 @@ class Trainer(Protocol):
         """A sample grid at `path`."""
 
     # Optional: `images_per_step`, the pictures a step processes when it is not the schedule's
-    # batch (the encoder's batch counts only its real half), for images per second.
+    # batch (the encoder's batch counts only its real half), for images per second; and
+    # `evaluate() -> dict[str, float]`, run on rank 0 every `Schedule.eval_every` steps: it must
+    # use the unwrapped networks (a DDP forward on one rank alone would wait for the others).
 
 
 class OnLoop:
@@ -142,7 +146,8 @@ class Loop:
                              "igan train, which this one cannot continue; start a new run "
                              "folder or drop --resume")
         if state is not None:
-            ignored = {"steps", "sample_every", "checkpoint_every", "log_every", *free}
+            ignored = {"steps", "sample_every", "checkpoint_every", "log_every", "eval_every",
+                       *free}
             kept = ({k: v for k, v in state["settings"].items() if k not in ignored},
                     {k: v for k, v in self.settings.items() if k not in ignored})
             if kept[0] != kept[1]:
@@ -190,6 +195,11 @@ class Loop:
                     self.log.image("samples", result.sample_grid, self.step)
                 if _due(self.step, s.checkpoint_every) or last:
                     result.checkpoint = common.save_state(self.run_dir, self._state())
+                evaluate = getattr(self.trainer, "evaluate", None)
+                if evaluate is not None and _due(self.step, s.eval_every):
+                    result.extra["eval"] = evaluate()
+                    self.log.scalars({}, self.step, **{f"eval/{name}": value for name, value
+                                                       in result.extra["eval"].items()})
                 if _due(self.step, s.log_every) or last:
                     self.log.scalars(losses, self.step, images_per_s=result.images_per_s,
                                      **learning_rates(self.trainer))

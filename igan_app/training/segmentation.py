@@ -109,10 +109,13 @@ def cosine_lr(step: int, total: int, base: float, warmup: int = 100) -> float:
 
 class SegmentationTraining(OnLoop):
     """A resumable run on training/loop.Loop: `steps()` yields a TrainStep per optimizer step;
-    `export()` writes the model. world: the processes (training/distributed.py)."""
+    `export()` writes the model. world: the processes (training/distributed.py). eval_every:
+    steps between evaluations (`evaluate`: mIoU on `held_out`, or on `eval_n` held-out world
+    scenes), logged under eval/ (0: none)."""
 
     def __init__(self, config: SegmentationConfig, data: ImageSet, device: torch.device,
-                 run_dir: Path, *, resume: bool = False, world: World = ALONE):
+                 run_dir: Path, *, resume: bool = False, world: World = ALONE,
+                 eval_every: int = 0, held_out: ImageSet | None = None, eval_n: int = 100):
         if data.labels is None:
             raise ValueError(f"{data.description}: has no label maps to learn from")
         self.config, self.data, self.device, self.run_dir = config, data, device, Path(run_dir)
@@ -120,13 +123,23 @@ class SegmentationTraining(OnLoop):
         self.net = build_network(config).to(device, memory_format=torch.channels_last)
         self.train_net = wrap(self.net, world, device)
         self.opt = torch.optim.Adam(self.net.parameters(), config.lr)
+        self.held_out, self.eval_n = held_out, eval_n
         schedule = Schedule(config.steps, config.batch, config.seed, config.micro_batches,
-                            config.sample_every, config.checkpoint_every)
+                            config.sample_every, config.checkpoint_every, eval_every=eval_every)
         self.loop = Loop(self, schedule, len(data), self.run_dir, world,
                          settings=asdict(config), resume=resume, free=("micro_batches",))
 
     def state(self) -> dict[str, Any]:
         return {"net": self.net.state_dict(), "opt": self.opt.state_dict()}
+
+    def evaluate(self) -> dict[str, float]:
+        """mIoU of the segmenter (for "features", of the training head) on the held-out set."""
+        from igan_app.training.metrics import segmenter_miou
+
+        net = self.shipped_network() if self.config.task == "segmenter" else self.net
+        report = segmenter_miou(net, n=self.eval_n, resolution=self.config.resolution,
+                                device=self.device, held_out=self.held_out)
+        return {"mIoU": report.values["mIoU"]}
 
     def load(self, state: Mapping[str, Any]) -> None:
         self.net.load_state_dict(state["net"])

@@ -1,0 +1,47 @@
+"""The loop's periodic evaluation: a trainer's `evaluate` every `eval_every` steps, on rank 0,
+into the step's result and the TensorBoard log under eval/."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+from igan_app.training.data import ImageSet
+from igan_app.training.segmentation import SegmentationConfig, SegmentationTraining
+
+pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("one_torch_thread")]
+
+
+def pairs(n: int, seed: int) -> ImageSet:
+    rng = np.random.default_rng(seed)
+    labels = rng.integers(0, 3, (n, 32, 32), dtype=np.uint8)
+    images = np.repeat(labels[..., None] * 80, 3, axis=-1).astype(np.uint8)  # label = colour
+    return ImageSet(images, labels, f"pairs {seed}")
+
+
+def test_the_segmenter_is_evaluated_on_its_held_out_pairs_every_n_steps(tmp_path):
+    config = SegmentationConfig(task="segmenter", resolution=32, width=4, batch=4, steps=4,
+                                sample_every=100, lr=1e-2)
+    run = SegmentationTraining(config, pairs(8, 0), torch.device("cpu"), tmp_path,
+                               eval_every=2, held_out=pairs(4, 1))
+    results = list(run.steps())
+    evaluated = [r.step for r in results if "eval" in r.extra]
+    assert evaluated == [2, 4]
+    assert all(0 <= r.extra["eval"]["mIoU"] <= 1 for r in results if "eval" in r.extra)
+
+    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+
+    log = EventAccumulator(str(tmp_path / "logs"))
+    log.Reload()
+    assert [e.step for e in log.Scalars("eval/mIoU")] == [2, 4]
+    assert [round(e.value, 6) for e in log.Scalars("eval/mIoU")] == [
+        round(r.extra["eval"]["mIoU"], 6) for r in results if "eval" in r.extra]
+
+
+def test_no_evaluation_unless_asked(tmp_path):
+    config = SegmentationConfig(task="segmenter", resolution=32, width=4, batch=4, steps=2,
+                                sample_every=100)
+    run = SegmentationTraining(config, pairs(8, 0), torch.device("cpu"), tmp_path,
+                               held_out=pairs(4, 1))
+    assert not any("eval" in r.extra for r in run.steps())
