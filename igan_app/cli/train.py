@@ -94,6 +94,12 @@ def add_commands(commands: argparse._SubParsersAction) -> None:
     training_options(encoder, steps=2000, batch=64, run="runs/encoder")
     encoder.add_argument("--manifold", type=Path, required=True,
                          help="manifold model folder; written back with the trained encoder")
+    encoder.add_argument("--eval-every", type=int, default=0,
+                         help="every N steps, log the PSNR of G(E(x)) on held-out images "
+                         "(--hold-out of a folder, else --eval-n held-out world scenes) as "
+                         "eval/reconstruction_psnr (default 0: never)")
+    encoder.add_argument("--eval-n", type=positive, default=64,
+                         help="held-out world scenes for --eval-every (default 64)")
     encoder.add_argument("--feature-batch", type=positive, default=None,
                          help="images per batch that also get the VGG feature term (default: all;"
                          " fewer is much faster on a CPU)")
@@ -295,11 +301,18 @@ def _train_encoder(args: argparse.Namespace) -> int:
                            sample_every=args.sample_every, feature_batch=args.feature_batch,
                            micro_batches=args.micro_batches)
     try:
-        data, _ = load_shared_data(data_source(args), manifold.model.resolution, world,
-                                   at_least=args.batch // 2, held_out=args.hold_out)
+        resolution = manifold.model.resolution
+        data, held = load_shared_data(data_source(args), resolution, world,
+                                      at_least=args.batch // 2, held_out=args.hold_out)
+        if args.eval_every and (held is None or not len(held)):
+            from igan_app.training.data import world_scenes
+            from igan_app.world.dataset import HELD_OUT_SEED
+
+            held = world_scenes(args.eval_n, resolution, first_seed=HELD_OUT_SEED)
         features = load_features(feature_choice(args), device)
         run = EncoderTraining(config, manifold, features, data, device, args.run,
-                              resume=args.resume, world=world)
+                              resume=args.resume, world=world, eval_every=args.eval_every,
+                              held_out=held)
         run_steps(run.steps(), config.steps, run.step, quiet=not world.main)
         return _export(run, args.manifold, args.command_line, device) if world.main else 0
     finally:

@@ -59,7 +59,7 @@ class EncoderTraining(OnLoop):
 
     def __init__(self, config: EncoderConfig, manifold: LoadedModel, features: FeatureNetwork,
                  data: ImageSet, device: torch.device, run_dir: Path, *, resume: bool = False,
-                 world: World = ALONE):
+                 world: World = ALONE, eval_every: int = 0, held_out: ImageSet | None = None):
         resolution = manifold.model.resolution
         if data.images.shape[1] != resolution:
             raise ValueError(f"data is {data.images.shape[1]}px, the manifold {resolution}px")
@@ -79,8 +79,9 @@ class EncoderTraining(OnLoop):
         self.fixed = common.to_batch(data.images, torch.arange(min(32, len(data))), device)
         reals = config.batch - config.batch // 2
         self.images_per_step = config.batch
+        self.held_out = held_out
         schedule = Schedule(config.steps, reals, config.seed, config.micro_batches,
-                            config.sample_every, config.checkpoint_every)
+                            config.sample_every, config.checkpoint_every, eval_every=eval_every)
         settings = {**asdict(config), "manifold": str(manifold.path)}
         self.loop = Loop(self, schedule, len(data), self.run_dir, world, settings=settings,
                          resume=resume, free=("micro_batches",))
@@ -129,6 +130,23 @@ class EncoderTraining(OnLoop):
                 totals[name] += value.item() / parts
         self.opt.step()
         return totals
+
+    @torch.no_grad()
+    def evaluate(self) -> dict[str, float]:
+        """PSNR (dB) of G(E(x)) against x over the held-out images (for `Schedule.eval_every`;
+        none without `held_out`)."""
+        if self.held_out is None or not len(self.held_out):
+            return {}
+        from igan_app.engine.losses import psnr
+
+        self.e.eval()
+        count, scores = len(self.held_out), []
+        for start in range(0, count, 64):
+            index = torch.arange(start, min(start + 64, count))
+            x = common.to_batch(self.held_out.images, index, self.device)
+            scores.append(psnr(self.g(self.e(x)), x).cpu())
+        self.e.train()
+        return {"reconstruction_psnr": torch.cat(scores).mean().item()}
 
     @torch.no_grad()
     def write_samples(self, path: Path) -> Path:

@@ -45,3 +45,26 @@ def test_no_evaluation_unless_asked(tmp_path):
     run = SegmentationTraining(config, pairs(8, 0), torch.device("cpu"), tmp_path,
                                held_out=pairs(4, 1))
     assert not any("eval" in r.extra for r in run.steps())
+
+
+def test_the_encoder_logs_its_reconstruction_of_held_out_scenes(tmp_path, monkeypatch):
+    import math
+    import shutil
+    from pathlib import Path
+
+    from cli_runner import igan
+    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+
+    monkeypatch.setenv("IGAN_CACHE_DIR", str(tmp_path / "cache"))
+    root = Path(__file__).resolve().parents[2]
+    shutil.copytree(root / "models" / "landscape64", tmp_path / "manifold")
+    code, _out, err = igan("train", "encoder", "--manifold", tmp_path / "manifold",
+                           "--features", root / "models" / "vgg16-world", "--scenes", "8",
+                           "--steps", "2", "--batch", "4", "--eval-every", "1", "--eval-n", "4",
+                           "--run", tmp_path / "run")
+    assert code == 0, err
+    log = EventAccumulator(str(tmp_path / "run" / "logs"))
+    log.Reload()
+    points = log.Scalars("eval/reconstruction_psnr")
+    assert [p.step for p in points] == [1, 2]
+    assert all(math.isfinite(p.value) and 5 < p.value < 60 for p in points)
