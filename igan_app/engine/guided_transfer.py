@@ -181,7 +181,12 @@ def apply_grid(photo: np.ndarray, out: np.ndarray, box: tuple[int, int, int, int
         planes[:MAPS, first:last] = maps.transpose(2, 0, 1)
     if chroma_sigma > 0:
         recolored = recolor(list(planes[:MAPS]), guide)
-        planes[MAPS:] = chroma_change(guide, recolored, chroma_sigma * scale).transpose(2, 0, 1)
+        chroma = chroma_change(guide, recolored, chroma_sigma * scale)
+        if guide is region:  # at the photo's own pixels the recolored guide is the answer
+            shift_chroma(region, recolored, chroma,
+                         out=out[region_t:region_b, region_l:region_r])
+            return
+        planes[MAPS:] = chroma.transpose(2, 0, 1)
     if guide is region:  # at the photo's own pixels
         work = np.empty((5, rows, region_w), np.float32)
         for first in range(0, region_h, rows):

@@ -7,7 +7,7 @@ import platform
 import random
 import shutil
 import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -57,27 +57,17 @@ def hardware(device: torch.device) -> str:
     return f"CPU {cpu}, {threads} thread{'s' if threads != 1 else ''}"
 
 
-def index_batches(n: int, batch: int, generator: torch.Generator) -> Iterator[torch.Tensor]:
-    """Endless shuffled batches of indices into n items, one permutation per epoch."""
-    while True:
-        order = torch.randperm(n, generator=generator)
-        for start in range(0, n - batch + 1, batch):
-            yield order[start:start + batch]
-        if n < batch:
-            yield order
-
-
 def to_batch(images: np.ndarray, index: torch.Tensor, device: torch.device) -> torch.Tensor:
     """uint8 (N, H, W, 3) rows → float (B, 3, H, W) in [-1, 1], channels-last, on device."""
     x = imaging.to_tensor(images[index.numpy()], device)
     return x.contiguous(memory_format=torch.channels_last)
 
 
-def flip(x: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
-    """Mirror a random half of the batch left-right (landscapes have no handedness)."""
-    mask = torch.rand(x.shape[0], generator=generator) < 0.5
-    mask = mask.to(x.device).view(-1, *([1] * (x.dim() - 1)))
-    return torch.where(mask, x.flip(-1), x)
+def mirrored(x: torch.Tensor, which: torch.Tensor) -> torch.Tensor:
+    """The batch `x` with the items where `which` (bool, one per item) holds mirrored
+    left-right (landscapes have no handedness)."""
+    which = which.to(x.device).view(-1, *([1] * (x.dim() - 1)))
+    return torch.where(which, x.flip(-1), x)
 
 
 class EMA:
@@ -142,37 +132,12 @@ def save_state(run_dir: Path, state: Mapping[str, Any]) -> Path:
     return path
 
 
-def open_run(run_dir: Path, resume: bool) -> dict[str, Any] | None:
-    """The saved state to continue from when resuming (None if there is none yet); a run that
-    does not resume starts over, forgetting an earlier run's state and samples in the folder."""
-    if resume:
-        return load_state(run_dir)
-    clear_run(run_dir)
-    return None
-
-
 def load_state(run_dir: Path) -> dict[str, Any] | None:
     """The saved state of a run, or None; read with weights_only=True (no code is unpickled)."""
     path = run_dir / STATE_FILE
     if not path.is_file():
         return None
     return torch.load(path, map_location="cpu", weights_only=True)
-
-
-def rng_state(generator: torch.Generator) -> dict[str, Any]:
-    return {"torch": torch.get_rng_state(), "data": generator.get_state()}
-
-
-def restore_rng(state: Mapping[str, Any], generator: torch.Generator) -> None:
-    torch.set_rng_state(state["torch"])
-    generator.set_state(state["data"])
-
-
-def restore_progress(state: Mapping[str, Any], generator: torch.Generator) -> tuple[int, float]:
-    """(step, seconds so far) of a saved run, whose random state is put back into torch and
-    `generator`."""
-    restore_rng(state["rng"], generator)
-    return state["step"], state["seconds"]
 
 
 def autocast(device: torch.device) -> torch.autocast:

@@ -110,8 +110,7 @@ class EncoderTraining(OnLoop):
             with torch.no_grad():
                 fake = self.g(z)
             real = common.to_batch(self.data.images, index, self.device)
-            mirror = step.part(flips, i).to(self.device).view(-1, 1, 1, 1)
-            real = torch.where(mirror, real.flip(-1), real)
+            real = common.mirrored(real, step.part(flips, i))
             x = torch.cat([fake, real.contiguous()])
             with autocast:
                 w = self.train_e(x.contiguous(memory_format=torch.channels_last))

@@ -122,8 +122,7 @@ class ManifoldTraining(OnLoop):
         fakes, loss_d = [], 0.0
         for i, index in enumerate(step.parts):
             real = common.to_batch(self.data.images, index, self.device)
-            mirror = step.part(flips, i).to(self.device).view(-1, 1, 1, 1)
-            real = torch.where(mirror, real.flip(-1), real)
+            real = common.mirrored(real, step.part(flips, i))
             with autocast:
                 fake = self.train_g(step.part(z_all, i).to(self.device))
                 real_term = d_loss_real(self.train_d(real)) / parts

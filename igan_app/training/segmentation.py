@@ -159,9 +159,8 @@ class SegmentationTraining(OnLoop):
         for i, index in enumerate(step.parts):
             image = common.to_batch(self.data.images, index, self.device)
             labels = torch.from_numpy(self.data.labels[index.numpy()]).to(self.device).long()
-            mirror = step.part(flips, i).to(self.device)
-            image = torch.where(mirror.view(-1, 1, 1, 1), image.flip(-1), image)
-            labels = torch.where(mirror.view(-1, 1, 1), labels.flip(-1), labels)
+            mirror = step.part(flips, i)
+            image, labels = common.mirrored(image, mirror), common.mirrored(labels, mirror)
             with autocast:
                 logits = self.train_net(image)
             ce = F.cross_entropy(logits.float(), labels)

@@ -206,8 +206,7 @@ class SketchTraining(OnLoop):
         """(model input, true picture) of scenes `index`, those where `flips` holds mirrored."""
         cond = model_input(self.inputs, index.numpy(), self.config.source, self.device)
         real = common.to_batch(self.data.images, index, self.device).contiguous()
-        mirror = flips.to(self.device)[:, None, None, None]
-        return torch.where(mirror, cond.flip(-1), cond), torch.where(mirror, real.flip(-1), real)
+        return common.mirrored(cond, flips), common.mirrored(real, flips)
 
     def train_step(self, step: StepInput) -> dict[str, float]:
         """D, then G, over the step's micro-batches (training/sketch_steps.py), then the average."""
