@@ -73,8 +73,14 @@ def join(device: torch.device) -> World:
 
 
 def leave() -> None:
-    """End the process group, if one was started."""
+    """End the process group, if one was started, once every rank has come to it: a rank that
+    tears gloo down while another still talks to it can abort both (seen when a run stops
+    before its last step)."""
     if dist.is_available() and dist.is_initialized():
+        try:
+            dist.barrier()
+        except RuntimeError:  # a rank has already failed: nothing left to wait for
+            pass
         dist.destroy_process_group()
 
 

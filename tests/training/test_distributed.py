@@ -14,7 +14,7 @@ import torch.multiprocessing as mp
 from same_weights import assert_same
 
 from igan_app.training.data import ImageSet
-from igan_app.training.distributed import World
+from igan_app.training.distributed import World, leave
 from igan_app.training.loop import batch_indices, step_generator
 from igan_app.training.manifold import ManifoldConfig, ManifoldTraining
 
@@ -54,7 +54,7 @@ def _rank(rank: int, size: int, init: str, config: ManifoldConfig, run_dir: str,
         if rank == 0:
             torch.save(weights(run), Path(run_dir) / "weights.pt")
     finally:
-        dist.destroy_process_group()
+        leave()
 
 
 def train_two(config: ManifoldConfig, run_dir: Path, tmp_path: Path, resume: bool = False) -> dict:

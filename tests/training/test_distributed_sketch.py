@@ -18,7 +18,7 @@ import torch.multiprocessing as mp
 
 from igan_app.training.common import to_batch
 from igan_app.training.data import ImageSet
-from igan_app.training.distributed import World
+from igan_app.training.distributed import World, leave
 from igan_app.training.sketch import SketchConfig, SketchTraining, build_generator, model_input
 from igan_app.training.sketch_steps import SpadeForward
 from igan_app.world.render import render
@@ -85,7 +85,7 @@ def _rank(rank: int, size: int, init: str, root: str) -> None:
             if rank == 0:
                 torch.save(weights(run), Path(root) / f"{name}.pt")
     finally:
-        dist.destroy_process_group()
+        leave()
 
 
 @pytest.fixture(scope="module")

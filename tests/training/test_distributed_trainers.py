@@ -14,7 +14,7 @@ import torch.multiprocessing as mp
 from same_weights import assert_same
 
 from igan_app.training.data import ImageSet
-from igan_app.training.distributed import ALONE, World
+from igan_app.training.distributed import ALONE, World, leave
 from igan_app.training.encoder import EncoderConfig, EncoderTraining
 from igan_app.training.segmentation import SegmentationConfig, SegmentationTraining, cosine_lr
 from igan_app.world.palette import NUM_LABELS
@@ -99,7 +99,7 @@ def _rank(rank: int, size: int, init: str, build, config, run_dir: str, resume: 
         if rank == 0:
             torch.save(weights(run), Path(run_dir) / "weights.pt")
     finally:
-        dist.destroy_process_group()
+        leave()
 
 
 def train_two(build, config, run_dir: Path, tmp_path: Path, stop: int | None = None) -> dict:
