@@ -18,6 +18,9 @@ from igan_app.world.scene import Scene, sample_scene
 from igan_app.world.sky import paint_clouds, paint_sky
 
 MIN_SIZE, MAX_SIZE = 32, 1024
+# "classic": the valleys every shipped model was trained on; "broad": more kinds of land,
+# framings and light (world/broad.py). A seed is one scene within one world.
+WORLDS = ("classic", "broad")
 
 
 def parse_size(size: int | tuple[int, int]) -> tuple[int, int]:
@@ -28,8 +31,9 @@ def parse_size(size: int | tuple[int, int]) -> tuple[int, int]:
     return h, w
 
 
-def render(seed: int, size: int | tuple[int, int] = 128) -> tuple[np.ndarray, np.ndarray]:
-    """Render scene `seed` at `size` (an int for a square, or (height, width)).
+def render(seed: int, size: int | tuple[int, int] = 128, world: str = "classic"
+           ) -> tuple[np.ndarray, np.ndarray]:
+    """Render scene `seed` of `world` at `size` (an int for a square, or (height, width)).
 
     Returns an (H, W, 3) uint8 RGB image and its (H, W) uint8 label map (ids of
     igan_app.world.palette). The same seed and size always give the same bytes; the same seed at
@@ -38,11 +42,16 @@ def render(seed: int, size: int | tuple[int, int] = 128) -> tuple[np.ndarray, np
     h, w = parse_size(size)
     if not 0 <= seed < 2**63:
         raise ValueError(f"seed must be in [0, 2**63), got {seed}")
+    if world not in WORLDS:
+        raise ValueError(f"unknown world {world!r}; choose one of {', '.join(WORLDS)}")
     rng = np.random.default_rng(seed)
     # OpenCV's worker threads cost more than they save on resizes this small.
     threads = cv2.getNumThreads()
     cv2.setNumThreads(1)
     try:
+        if world == "broad":
+            from igan_app.world.broad import render_broad
+            return render_broad(rng, h, w)
         return render_scene(sample_scene(rng), rng, h, w)
     finally:
         cv2.setNumThreads(threads)

@@ -6,6 +6,7 @@ The parameters are independent of the image size, so one seed is one scene at an
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -52,6 +53,10 @@ class Scene:
     boulders: int
     hills: float  # height of rolling green hills on the horizon, in image heights (0: none)
     haze: float  # aerial perspective strength
+    # The broad world (world/broad.py) only: which kind of land the scene shows (world/kinds.py)
+    # and that kind's own parameters; the classic world is always a valley.
+    kind: str = "valley"
+    terrain: Any = None
 
 
 def sample_scene(rng: np.random.Generator) -> Scene:
