@@ -43,6 +43,10 @@ def _scene_options(parser: argparse.ArgumentParser) -> None:
                         help="scene size: S or HxW (default 128)")
     parser.add_argument("--seed", type=non_negative, default=0,
                         help="seed of the first scene (default 0)")
+    parser.add_argument("--world", choices=("classic", "broad"), default="classic",
+                        help="classic: the valleys the shipped models were trained on; broad: "
+                        "also coasts, forests, fields, rivers, paths, night, sunsets, "
+                        "sky-filled and tilted framings (default classic)")
 
 
 def _world_sample(args: argparse.Namespace) -> int:
@@ -55,7 +59,7 @@ def _world_sample(args: argparse.Namespace) -> int:
     check_output_image(args.out)
     tiles = []
     for seed in progress(range(args.seed, args.seed + args.n), "rendering", args.n):
-        image, labels = render(seed, args.size)
+        image, labels = render(seed, args.size, args.world)
         tiles.append(np.concatenate([image, colorize(labels)], axis=1) if args.labels else image)
     cols = args.cols or max(1, int(np.ceil(np.sqrt(args.n))))
     imaging.write_image(args.out, imaging.tile(tiles, cols))
@@ -67,7 +71,7 @@ def _world_export(args: argparse.Namespace) -> int:
     from igan_app.world.export import export_scenes
 
     count = export_scenes(args.out, args.n, args.size, first_seed=args.seed, workers=args.workers,
-                          progress=lambda it: progress(it, "exporting", args.n))
+                          world=args.world, progress=lambda it: progress(it, "exporting", args.n))
     print(f"wrote {count} image/label pairs to {args.out}")
     return 0
 

@@ -1,35 +1,51 @@
 """The broad world: the classic world's scenes and more kinds of land (world/kinds.py), framings
 and light that real landscape photographs have.
 
-One scene: its sky and light drawn as in the classic world, then its kind; painted sky, clouds,
-the kind's land, fog and grain, as world/render.py does for the classic world.
+One scene: the classic world's draws, then its sky style (world/broad_sky.py), camera
+(world/camera.py) and grade (world/grading.py), then its kind of land, which sees all of those.
+It is painted on the camera's canvas (sky and clouds, the kind's land, fog, grain), framed
+(horizon, roll, zoom), given depth of field and graded like a photograph.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from igan_app.world import kinds
-from igan_app.world.canvas import Canvas, settle_hidden_labels
-from igan_app.world.light import scene_light
+from igan_app.world import broad_sky, camera, grading, kinds
+from igan_app.world.canvas import SKY_DEPTH, Canvas, settle_hidden_labels
 from igan_app.world.noise import fbm
 from igan_app.world.scene import Scene, sample_scene
-from igan_app.world.sky import paint_clouds, paint_sky
 
 
 def sample_broad(rng: np.random.Generator) -> Scene:
-    return kinds.sample_kind(rng, sample_scene(rng))
+    scene = sample_scene(rng)
+    scene = broad_sky.sample_sky(rng, scene)
+    scene = camera.sample_camera(rng, scene)
+    scene = grading.sample_grade(rng, scene)
+    return kinds.sample_kind(rng, scene)
 
 
 def render_broad(rng: np.random.Generator, h: int, w: int) -> tuple[np.ndarray, np.ndarray]:
-    scene = sample_broad(rng)
-    cv = Canvas.new(scene, scene_light(scene), h, w)
-    paint_sky(cv, rng)
-    paint_clouds(cv, rng)
+    return paint_broad(sample_broad(rng), rng, h, w)
+
+
+def paint_broad(scene: Scene, rng: np.random.Generator, h: int, w: int
+                ) -> tuple[np.ndarray, np.ndarray]:
+    """Render given broad-world scene parameters at h x w; `rng` supplies the scene's noise."""
+    frame = camera.frame_for(scene, h, w)
+    ch, cw = frame.canvas
+    cv = Canvas.new(scene, broad_sky.sky_light(scene), ch, cw)
+    broad_sky.paint_sky(cv, rng)
     kinds.paint_land(cv, rng)
-    fog = 1.0 - np.exp(-cv.depth * np.float32(cv.light.fog_density))
+    # The sky is as far as its style says, for the fog: a saturated sunset is not washed out.
+    depth = np.where(cv.depth >= SKY_DEPTH, np.float32(broad_sky.sky_fog_depth(scene)), cv.depth)
+    fog = 1.0 - np.exp(-depth * np.float32(cv.light.fog_density))
     cv.rgb += (cv.light.fog - cv.rgb) * fog
     settle_hidden_labels(cv, fog)
-    cv.rgb *= 1.0 + 0.035 * fbm(rng, h, w, h / 3.0, 1)
-    image = np.clip(cv.rgb, 0.0, 1.0) * 255.0 + 0.5
-    return np.ascontiguousarray(image.astype(np.uint8).transpose(1, 2, 0)), cv.labels
+    cv.rgb *= 1.0 + 0.035 * fbm(rng, ch, cw, ch / 3.0, 1)
+    rgb, labels, depth = camera.take_frame(frame, cv.rgb, cv.labels, cv.depth, h, w)
+    rgb = camera.depth_of_field(rgb, depth, scene.camera)
+    rgb = grading.apply_grade(rgb, scene.grade, rng)
+    image = np.clip(rgb, 0.0, 1.0) * 255.0 + 0.5
+    return (np.ascontiguousarray(image.astype(np.uint8).transpose(1, 2, 0)),
+            np.ascontiguousarray(labels))

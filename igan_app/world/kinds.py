@@ -17,6 +17,12 @@ import numpy as np
 
 from igan_app.world import land, trees
 from igan_app.world.canvas import Canvas
+from igan_app.world.coast import paint_coast, sample_coast
+from igan_app.world.fields import paint_farmland, sample_fields
+from igan_app.world.foreground import Foreground, paint_foreground, sample_foreground
+from igan_app.world.forest_interior import paint_forest_interior, sample_forest_interior
+from igan_app.world.path import paint_path, sample_path
+from igan_app.world.river import paint_river, sample_river
 from igan_app.world.scene import Scene
 
 
@@ -26,6 +32,17 @@ class Kind:
     weight: float  # how often the broad world draws it, relative to the others
     sample: Callable[[np.random.Generator, Scene], Scene]
     paint: Callable[[Canvas, np.random.Generator], None]
+
+
+@dataclass(frozen=True)
+class Valley:
+    """The classic land's own parameters are the scene's; the broad world may add a foreground."""
+
+    foreground: Foreground | None = None
+
+
+def sample_valley(rng: np.random.Generator, scene: Scene) -> Scene:
+    return replace(scene, kind="valley", terrain=Valley(sample_foreground(rng, scene, 0.2)))
 
 
 def paint_valley(cv: Canvas, rng: np.random.Generator) -> None:
@@ -38,10 +55,18 @@ def paint_valley(cv: Canvas, rng: np.random.Generator) -> None:
         land.paint_water(cv, rng)
     trees.paint_side_forest(cv, rng)
     land.paint_boulders(cv, rng)
+    if isinstance(cv.scene.terrain, Valley):
+        paint_foreground(cv, rng, cv.scene.terrain.foreground)
 
 
+# The valley, the land every shipped model was trained on, keeps about a third of the scenes.
 KINDS: dict[str, Kind] = {
-    "valley": Kind("valley", 1.0, lambda rng, scene: replace(scene, kind="valley"), paint_valley),
+    "valley": Kind("valley", 1.0, sample_valley, paint_valley),
+    "coast": Kind("coast", 0.45, sample_coast, paint_coast),
+    "forest_interior": Kind("forest_interior", 0.35, sample_forest_interior, paint_forest_interior),
+    "river": Kind("river", 0.35, sample_river, paint_river),
+    "path": Kind("path", 0.3, sample_path, paint_path),
+    "fields": Kind("fields", 0.35, sample_fields, paint_farmland),
 }
 
 

@@ -57,6 +57,13 @@ class Scene:
     # and that kind's own parameters; the classic world is always a valley.
     kind: str = "valley"
     terrain: Any = None
+    # The broad world only: its sky style ("classic" keeps the classic sky and light; the others
+    # are world/broad_sky.py's STYLES) and that style's look (a broad_sky.SkyLook); the camera's
+    # framing (a camera.Camera) and the photograph's colour grading (a grading.Grade).
+    sky: str = "classic"
+    sky_look: Any = None
+    camera: Any = None
+    grade: Any = None
 
 
 def sample_scene(rng: np.random.Generator) -> Scene:
