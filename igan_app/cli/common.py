@@ -304,6 +304,10 @@ def training_options(parser: argparse.ArgumentParser, *, steps: int, batch: int,
     parser.add_argument("--scenes", type=positive, default=50000,
                         help="world scenes to train on, rendered once and cached; memory: "
                         "16 KB each at 64 px with its labels (default 50000)")
+    parser.add_argument("--world", choices=("classic", "broad"), default="classic",
+                        help="which world's scenes: classic (the valleys the shipped models "
+                        "know) or broad (coasts, forests, fields, rivers, night, sunsets, "
+                        "framings; about 1.5–2× the rendering time) (default classic)")
     parser.add_argument("--run", type=Path, default=Path(run),
                         help="folder for the resumable state, sample grids and TensorBoard "
                         f"log (default {run})")
@@ -312,9 +316,14 @@ def training_options(parser: argparse.ArgumentParser, *, steps: int, batch: int,
     parser.add_argument("--sample-every", type=positive, default=500,
                         help="write a sample grid every N steps; each costs a few steps' "
                         "time (default 500)")
-    parser.add_argument("--precision", choices=("auto", "fp32", "bf16"), default="auto",
+    parser.add_argument("--precision", choices=("auto", "fp32", "bf16", "fp16"), default="auto",
                         help="autocast: auto is bf16 on CUDA (about twice the speed of fp32 "
-                        "on recent GPUs) and fp32 on the CPU (default auto)")
+                        "on recent GPUs) and fp32 on the CPU; fp16, for GPUs without bf16, "
+                        "adds loss scaling (default auto)")
+    parser.add_argument("--channels-last", action=argparse.BooleanOptionalAction, default=True,
+                        help="convolutions in channels-last memory format: faster on this "
+                        "project's CPU and on tensor-core GPUs (measure: bench/training.py "
+                        "--variants); --no-channels-last turns it off (default on)")
     parser.add_argument("--compile", action="store_true",
                         help="torch.compile the networks that train: minutes of compiling "
                         "first, then faster steps where it helps (measure: bench/training.py)")
@@ -324,11 +333,57 @@ def training_options(parser: argparse.ArgumentParser, *, steps: int, batch: int,
                         "result as N processes (default 1)")
 
 
+def load_segmenter(path: Path | None, device):
+    """The segmenter model (a LoadedModel) at `path`, or the installed world-segmenter64."""
+    from igan_app.zoo.checkpoint import load_checkpoint
+    from igan_app.zoo.registry import ModelRegistry
+
+    if path is not None:
+        return load_checkpoint(path, expected_kind="world-segmenter", device=device)
+    return ModelRegistry().load("world-segmenter64", expected_kind="world-segmenter",
+                                device=device)
+
+
+def generative_eval_options(parser: argparse.ArgumentParser, *, n: int, what: str) -> None:
+    """--eval-every, --eval-n and --segmenter of a generative trainer's periodic evaluation."""
+    parser.add_argument("--eval-every", type=int, default=0,
+                        help=f"every N steps, log {what} on --eval-n held-out pictures (a "
+                        "folder's --hold-out part, else held-out world scenes) under eval/ in "
+                        "the TensorBoard log; each costs about as much as a few training steps "
+                        "(default 0: never)")
+    parser.add_argument("--eval-n", type=positive, default=n,
+                        help=f"held-out pictures for --eval-every (default {n})")
+    parser.add_argument("--segmenter", type=Path, default=None,
+                        help="segmenter behind --eval-every's FID-L and mIoU (default: the "
+                        "installed world-segmenter64)")
+
+
 __all__ = [
-    "CommandError", "at_least_two", "check_output_image", "check_photo_size", "command_group",
+    "CommandError",
+    "at_least_two",
+    "check_output_image",
+    "check_photo_size",
+    "command_group",
     "command_line",
-    "feature_choice", "feature_options", "feature_words", "follow", "load_features",
-    "non_negative", "option_words", "photo_frame", "positive", "progress", "projection_config",
-    "projection_options", "projection_words", "read_photo", "region", "scene_size", "show_help",
-    "training_options", "transfer_options",
+    "feature_choice",
+    "feature_options",
+    "feature_words",
+    "follow",
+    "generative_eval_options",
+    "load_features",
+    "load_segmenter",
+    "non_negative",
+    "option_words",
+    "photo_frame",
+    "positive",
+    "progress",
+    "projection_config",
+    "projection_options",
+    "projection_words",
+    "read_photo",
+    "region",
+    "scene_size",
+    "show_help",
+    "training_options",
+    "transfer_options",
 ]

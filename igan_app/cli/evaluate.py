@@ -12,6 +12,7 @@ from igan_app.cli.common import (
     feature_choice,
     feature_options,
     load_features,
+    load_segmenter,
     positive,
 )
 
@@ -60,16 +61,6 @@ def _measure_options(parser: argparse.ArgumentParser, *, n: int, what: str,
     parser.add_argument("--write", action="store_true", help=f"record the result in {card}")
 
 
-def _segmenter(path: Path | None, device):
-    from igan_app.zoo.checkpoint import load_checkpoint
-    from igan_app.zoo.registry import ModelRegistry
-
-    if path is not None:
-        return load_checkpoint(path, expected_kind="world-segmenter", device=device)
-    return ModelRegistry().load("world-segmenter64", expected_kind="world-segmenter",
-                                device=device)
-
-
 def _report(report, folder: Path, title: str, *, write: bool, command: str) -> int:
     """Print a measurement; with `write`, store it in the model folder's card under `title`,
     made by `command`."""
@@ -91,7 +82,7 @@ def _eval_fid(args: argparse.Namespace) -> int:
 
     device = pick_device(args.device)
     manifold = load_checkpoint(args.model, expected_kind="dcgan-manifold", device=device).model
-    segmenter = _segmenter(args.segmenter, device)
+    segmenter = load_segmenter(args.segmenter, device)
     rng = torch.Generator().manual_seed(0)
 
     @torch.no_grad()
@@ -113,7 +104,7 @@ def _eval_paint(args: argparse.Namespace) -> int:
 
     device = pick_device(args.device)
     loaded = load_model(args.model, device=device, expected_kind=PAINT_KINDS)
-    segmenter = _segmenter(args.segmenter, device).model
+    segmenter = load_segmenter(args.segmenter, device).model
     report = paint_quality(Painter.from_checkpoint(loaded), segmenter, n=args.n)
     return _report(report, loaded.path, "Paint quality", write=args.write,
                    command=args.command_line)
@@ -124,7 +115,7 @@ def _eval_segmenter(args: argparse.Namespace) -> int:
     from igan_app.training.metrics import segmenter_miou
 
     device = pick_device(args.device)
-    segmenter = _segmenter(args.model, device)
+    segmenter = load_segmenter(args.model, device)
     report = segmenter_miou(segmenter.model, n=args.n, resolution=segmenter.config.resolution[0],
                             device=device)
     return _report(report, args.model, "mIoU on held-out world scenes", write=args.write,

@@ -15,7 +15,9 @@ from igan_app.cli.common import (
     command_group,
     feature_choice,
     feature_options,
+    generative_eval_options,
     load_features,
+    load_segmenter,
     positive,
     progress,
     training_options,
@@ -38,6 +40,7 @@ def add_commands(commands: argparse._SubParsersAction) -> None:
     manifold.add_argument("--width", type=positive, default=32,
                           help="channels of the narrowest layer (DCGAN: 64; default 32)")
     manifold.add_argument("--out", type=Path, required=True, help="model folder to write")
+    generative_eval_options(manifold, n=256, what="the FID-L of the averaged generator's samples")
     manifold.set_defaults(handler=_train_manifold)
 
     for task, steps, batch, lr, help_text in (
@@ -75,6 +78,8 @@ def add_commands(commands: argparse._SubParsersAction) -> None:
                             help="discriminator width (official 64; default 32)")
         parser.add_argument("--lr", type=float, default=lr, help=f"generator rate, default {lr}")
         parser.add_argument("--out", type=Path, required=True, help="model folder to write")
+        generative_eval_options(parser, n=64, what="the L1 to the true pictures and the mIoU "
+                                "of the averaged generator's pictures")
         if model == "spade":
             parser.add_argument("--hidden", type=positive, default=16,
                                 help="width of SPADE's label MLP (official 128; default 16)")
@@ -114,11 +119,12 @@ class DataSource:
 
     folder: Path | None = None
     scenes: int = 50000
+    world: str = "classic"
 
 
 def data_source(args: argparse.Namespace) -> DataSource:
     """The DataSource of the `training_options` (--data, --scenes)."""
-    return DataSource(folder=args.data, scenes=args.scenes)
+    return DataSource(folder=args.data, scenes=args.scenes, world=args.world)
 
 
 def load_data(source: DataSource, resolution: int, *, labels: bool = False, at_least: int = 1):
@@ -130,7 +136,7 @@ def load_data(source: DataSource, resolution: int, *, labels: bool = False, at_l
     if source.folder is not None:
         return folder_images(source.folder, resolution, with_labels=labels, at_least=at_least,
                              progress=lambda it, n: progress(it, "reading", n, "image"))
-    return world_scenes(source.scenes, resolution,
+    return world_scenes(source.scenes, resolution, world=source.world,
                         progress=lambda it, n: progress(it, "rendering", n))
 
 
@@ -180,7 +186,7 @@ def launch(args: argparse.Namespace):
     from igan_app.training import speed
     from igan_app.training.distributed import device_of, join
 
-    speed.configure(speed.Speed(args.precision, args.compile))
+    speed.configure(speed.Speed(args.precision, args.compile, args.channels_last))
     device = pick_device(args.device)
     world = join(device)
     return device_of(device, world), world
@@ -195,9 +201,17 @@ def _train_manifold(args: argparse.Namespace) -> int:
                             width=args.width, batch=args.batch, steps=args.steps, seed=args.seed,
                             sample_every=args.sample_every, micro_batches=args.micro_batches)
     try:
-        data, _ = load_shared_data(data_source(args), args.resolution, world,
-                                   at_least=args.batch, held_out=args.hold_out)
-        run = ManifoldTraining(config, data, device, args.run, resume=args.resume, world=world)
+        data, held = load_shared_data(data_source(args), args.resolution, world,
+                                      at_least=args.batch, held_out=args.hold_out)
+        evaluation = None
+        if args.eval_every and world.main:
+            from igan_app.training.evaluation import SampleFID
+
+            held = held_out_pictures(held, args.eval_n, args.resolution, args.world)
+            evaluation = SampleFID(load_segmenter(args.segmenter, device).model, held, device)
+        run = ManifoldTraining(config, data, device, args.run, resume=args.resume, world=world,
+                               evaluation=evaluation,
+                               eval_every=args.eval_every if world.main else 0)
         if run.step >= config.steps and world.main:
             print(f"{args.run} already finished {run.step} steps; writing the model")
         run_steps(run.steps(), config.steps, run.step, quiet=not world.main)
@@ -223,6 +237,16 @@ def load_shared_data(source: DataSource, resolution: int, world, *, labels: bool
     return hold_out(data, held_out)
 
 
+def held_out_pictures(held, n: int, resolution: int, world: str):
+    """A folder's held-out part where it has one, else `n` held-out scenes of `world`."""
+    if held is not None and len(held):
+        return held
+    from igan_app.training.data import world_scenes
+    from igan_app.world.dataset import HELD_OUT_SEED
+
+    return world_scenes(n, resolution, first_seed=HELD_OUT_SEED, world=world)
+
+
 def _train_sketch(args: argparse.Namespace) -> int:
     from igan_app.training.distributed import leave
     from igan_app.training.sketch import SketchConfig, SketchTraining
@@ -237,13 +261,19 @@ def _train_sketch(args: argparse.Namespace) -> int:
                           seed=args.seed, sample_every=args.sample_every,
                           micro_batches=args.micro_batches, **extra)
     try:
-        data, _ = load_shared_data(data_source(args), args.resolution, world,
-                                   labels=config.source == "labels", at_least=args.batch,
-                                   held_out=args.hold_out)
+        labels = config.source == "labels"
+        data, held = load_shared_data(data_source(args), args.resolution, world, labels=labels,
+                                      at_least=args.batch, held_out=args.hold_out)
         wants_features = spade and args.vgg_weight > 0
         features = load_features(feature_choice(args), device) if wants_features else None
+        segmenter = None
+        if args.eval_every and world.main:
+            held = held_out_pictures(held, args.eval_n, args.resolution, args.world)
+            if held.labels is not None:
+                segmenter = load_segmenter(args.segmenter, device).model
         run = SketchTraining(config, data, device, args.run, features=features,
-                             resume=args.resume, world=world)
+                             resume=args.resume, world=world, held_out=held,
+                             segmenter=segmenter, eval_every=args.eval_every if world.main else 0)
         run_steps(run.steps(), config.steps, run.step, quiet=not world.main)
         return _export(run, args.out, args.command_line, device) if world.main else 0
     finally:
@@ -264,7 +294,10 @@ def _train_segmentation(args: argparse.Namespace) -> int:
     try:
         data, held = load_shared_data(data_source(args), args.resolution, world, labels=True,
                                       at_least=args.batch, held_out=args.hold_out)
-        held = held if held is not None and len(held) else None  # else: held-out world scenes
+        if args.world != "classic" or (held is not None and len(held)):
+            held = held_out_pictures(held, args.eval_n, args.resolution, args.world)
+        else:
+            held = None  # the held-out classic scenes, as `igan eval segmenter` measures
         run = SegmentationTraining(config, data, device, args.run, resume=args.resume,
                                    world=world, eval_every=args.eval_every, held_out=held,
                                    eval_n=args.eval_n)
@@ -304,11 +337,8 @@ def _train_encoder(args: argparse.Namespace) -> int:
         resolution = manifold.model.resolution
         data, held = load_shared_data(data_source(args), resolution, world,
                                       at_least=args.batch // 2, held_out=args.hold_out)
-        if args.eval_every and (held is None or not len(held)):
-            from igan_app.training.data import world_scenes
-            from igan_app.world.dataset import HELD_OUT_SEED
-
-            held = world_scenes(args.eval_n, resolution, first_seed=HELD_OUT_SEED)
+        if args.eval_every:
+            held = held_out_pictures(held, args.eval_n, resolution, args.world)
         features = load_features(feature_choice(args), device)
         run = EncoderTraining(config, manifold, features, data, device, args.run,
                               resume=args.resume, world=world, eval_every=args.eval_every,

@@ -89,8 +89,11 @@ class TuningStep:
 
 
 def generator_blocks(generator: nn.Module) -> list[list[nn.Module]]:
-    """The generator's blocks from the latent to the image: each transposed convolution with
-    the batch norm after it (the last block has none)."""
+    """The generator's blocks from the latent to the image: its own `blocks()` where it has
+    them (the style and transformer generators), else each convolution with the batch norm
+    after it (DCGAN; the last block has none)."""
+    if hasattr(generator, "blocks"):
+        return generator.blocks()
     blocks: list[list[nn.Module]] = []
     for module in generator.modules():
         if isinstance(module, (nn.ConvTranspose2d, nn.Conv2d)):

@@ -17,6 +17,7 @@ import torch
 from torch import nn
 
 from igan_app import files, imaging
+from igan_app.training import speed
 
 STATE_FILE = "state.pt"
 
@@ -58,9 +59,10 @@ def hardware(device: torch.device) -> str:
 
 
 def to_batch(images: np.ndarray, index: torch.Tensor, device: torch.device) -> torch.Tensor:
-    """uint8 (N, H, W, 3) rows → float (B, 3, H, W) in [-1, 1], channels-last, on device."""
+    """uint8 (N, H, W, 3) rows → float (B, 3, H, W) in [-1, 1], on device, in the memory format
+    of training/speed.py (channels-last by default)."""
     x = imaging.to_tensor(images[index.numpy()], device)
-    return x.contiguous(memory_format=torch.channels_last)
+    return x.contiguous(memory_format=speed.memory_format())
 
 
 def mirrored(x: torch.Tensor, which: torch.Tensor) -> torch.Tensor:
@@ -143,8 +145,6 @@ def load_state(run_dir: Path) -> dict[str, Any] | None:
 def autocast(device: torch.device) -> torch.autocast:
     """The autocast of the process's precision (training/speed.py): by default bfloat16 on
     CUDA, and on other devices a context that changes nothing."""
-    from igan_app.training import speed
-
     return speed.autocast(device)
 
 

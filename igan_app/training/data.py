@@ -78,22 +78,26 @@ def _renderer_hash() -> str:
     return digest.hexdigest()[:12]
 
 
-def _render_one(job: tuple[int, int]) -> tuple[np.ndarray, np.ndarray]:
-    seed, size = job
-    return world_render.render(seed, size)
+def _render_one(job: tuple[int, int, str]) -> tuple[np.ndarray, np.ndarray]:
+    seed, size, world = job
+    return world_render.render(seed, size, world)
 
 
 def world_scenes(n: int, size: int, *, first_seed: int = 0, workers: int | None = None,
-                 cache: bool = True, progress: Progress = _no_progress) -> ImageSet:
-    """Scenes first_seed .. first_seed+n-1 at size×size, with labels."""
+                 cache: bool = True, progress: Progress = _no_progress,
+                 world: str = "classic") -> ImageSet:
+    """Scenes first_seed .. first_seed+n-1 of `world` (world/render.WORLDS) at size×size, with
+    labels."""
     if n <= 0:
         raise ValueError(f"the number of scenes must be positive, got {n}")
     if first_seed < HELD_OUT_SEED < first_seed + n:
         raise ValueError(f"training scenes {first_seed}..{first_seed + n - 1} would run into the "
                          f"held-out scenes at {HELD_OUT_SEED}")
     split = "held-out" if first_seed >= HELD_OUT_SEED else "training"
-    description = f"world: {n} {split} scenes (seeds {first_seed}..{first_seed + n - 1}) at {size}px"
-    path = cache_dir() / f"{_renderer_hash()}-{size}-{first_seed}-{n}.npz"
+    name = "world" if world == "classic" else f"{world} world"
+    description = f"{name}: {n} {split} scenes (seeds {first_seed}..{first_seed + n - 1}) at {size}px"
+    tag = "" if world == "classic" else f"{world}-"
+    path = cache_dir() / f"{tag}{_renderer_hash()}-{size}-{first_seed}-{n}.npz"
     if cache and path.is_file():
         try:
             with np.load(path) as stored:
@@ -102,7 +106,7 @@ def world_scenes(n: int, size: int, *, first_seed: int = 0, workers: int | None 
             pass  # a damaged cache file is rendered again and replaced
     images = np.empty((n, size, size, 3), np.uint8)
     labels = np.empty((n, size, size), np.uint8)
-    jobs = [(first_seed + i, size) for i in range(n)]
+    jobs = [(first_seed + i, size, world) for i in range(n)]
     workers = workers or os.cpu_count() or 1
     if workers == 1 or n < 64:
         results: Iterable = map(_render_one, jobs)

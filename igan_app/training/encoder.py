@@ -17,7 +17,7 @@ from typing import Any
 import torch
 
 from igan_app.engine.losses import FEATURE_WEIGHT, feature_distance, pixel_distance
-from igan_app.training import common
+from igan_app.training import common, speed
 from igan_app.training.cards import manifold_card
 from igan_app.training.data import ImageSet
 from igan_app.training.distributed import ALONE, World, wrap
@@ -72,10 +72,11 @@ class EncoderTraining(OnLoop):
         self.data, self.device, self.run_dir = data, device, Path(run_dir)
         common.seed_everything(config.seed)  # the encoder's start
         self.g = manifold.model.generator.to(device).eval().requires_grad_(False)
-        self.e = manifold.model.encoder.to(device, memory_format=torch.channels_last)
+        self.e = manifold.model.encoder.to(device, memory_format=speed.memory_format())
         init_weights(self.e)  # a fresh start, whatever the checkpoint held
         self.train_e = wrap(self.e, world, device)
         self.opt = torch.optim.Adam(self.e.parameters(), config.lr, betas=(config.beta1, 0.999))
+        self.scaler = speed.grad_scaler(device)
         self.fixed = common.to_batch(data.images, torch.arange(min(32, len(data))), device)
         reals = config.batch - config.batch // 2
         self.images_per_step = config.batch
@@ -87,11 +88,13 @@ class EncoderTraining(OnLoop):
                          resume=resume, free=("micro_batches",))
 
     def state(self) -> dict[str, Any]:
-        return {"e": self.e.state_dict(), "opt": self.opt.state_dict()}
+        return {"e": self.e.state_dict(), "opt": self.opt.state_dict(),
+                "scaler": self.scaler.state_dict()}
 
     def load(self, state: Mapping[str, Any]) -> None:
         self.e.load_state_dict(state["e"])
         self.opt.load_state_dict(state["opt"])
+        speed.load_scaler(self.scaler, state.get("scaler"))
 
     def train_step(self, step: StepInput) -> dict[str, float]:
         """The projection loss of G(E(x)) on generator samples and mirrored real scenes, over
@@ -113,7 +116,7 @@ class EncoderTraining(OnLoop):
             real = common.mirrored(real, step.part(flips, i))
             x = torch.cat([fake, real.contiguous()])
             with autocast:
-                w = self.train_e(x.contiguous(memory_format=torch.channels_last))
+                w = self.train_e(x.contiguous(memory_format=speed.memory_format()))
                 y = self.g(w).float()
                 per_image = pixel_distance(y, x)
                 # Half of the feature sub-batch from each source.
@@ -123,11 +126,12 @@ class EncoderTraining(OnLoop):
                 feature = feature_distance(self.features.model, y[pick], x[pick]).mean()
             latent = (w[:half].float() - z).pow(2).mean()
             loss = per_image.mean() + cfg.feature_weight * feature + cfg.latent_weight * latent
-            (loss / parts).backward()
+            self.scaler.scale(loss / parts).backward()
             for name, value in (("fake", per_image[:half].mean()), ("real", per_image[half:].mean()),
                                 ("feat", feature), ("z", latent)):
                 totals[name] += value.item() / parts
-        self.opt.step()
+        self.scaler.step(self.opt)
+        self.scaler.update()
         return totals
 
     @torch.no_grad()

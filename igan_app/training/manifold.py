@@ -10,18 +10,21 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import torch
 import torch.nn.functional as F
 
-from igan_app.training import common
+from igan_app.training import common, speed
 from igan_app.training.cards import manifold_card
 from igan_app.training.data import ImageSet
 from igan_app.training.distributed import ALONE, World, wrap
 from igan_app.training.loop import Loop, OnLoop, Schedule, StepInput
 from igan_app.zoo.checkpoint import save_checkpoint
 from igan_app.zoo.dcgan import Manifold
+
+if TYPE_CHECKING:
+    from igan_app.training.evaluation import SampleFID
 
 
 @dataclass(frozen=True)
@@ -70,31 +73,40 @@ def g_loss(fake_logits: torch.Tensor) -> torch.Tensor:
 
 class ManifoldTraining(OnLoop):
     """A resumable run on training/loop.Loop: `steps()` yields a TrainStep per optimizer step;
-    `export()` writes the model. world: the processes (training/distributed.py)."""
+    `export()` writes the model. world: the processes (training/distributed.py).
+    evaluation: the FID-L that `evaluate()` logs every `eval_every` steps."""
 
     def __init__(self, config: ManifoldConfig, data: ImageSet, device: torch.device,
-                 run_dir: Path, *, resume: bool = False, world: World = ALONE):
+                 run_dir: Path, *, resume: bool = False, world: World = ALONE,
+                 evaluation: SampleFID | None = None, eval_every: int = 0):
         if data.images.shape[1] != config.resolution:
             raise ValueError(f"data is {data.images.shape[1]}px, the model {config.resolution}px")
+        if eval_every and evaluation is None:
+            raise ValueError("evaluating every N steps needs the FID-L's segmenter and "
+                             "held-out pictures")
+        self.evaluation = evaluation
         self.config, self.data, self.device, self.run_dir = config, data, device, Path(run_dir)
         self.rng = common.seed_everything(config.seed)  # the networks' start and fixed_z
-        self.model = Manifold(**config.network_args()).to(device, memory_format=torch.channels_last)
+        self.model = Manifold(**config.network_args()).to(device,
+                                                          memory_format=speed.memory_format())
         self.g, self.d = self.model.generator, self.model.discriminator
         self.ema = common.EMA(self.g, config.ema)
         self.train_g, self.train_d = wrap(self.g, world, device), wrap(self.d, world, device)
         betas = (config.beta1, 0.999)
         self.opt_g = torch.optim.Adam(self.g.parameters(), config.lr, betas=betas)
         self.opt_d = torch.optim.Adam(self.d.parameters(), config.lr, betas=betas)
+        self.scaler = speed.grad_scaler(device)
         self.fixed_z = self.g.sample_latent(64, self.rng, device)
         schedule = Schedule(config.steps, config.batch, config.seed, config.micro_batches,
-                            config.sample_every, config.checkpoint_every)
+                            config.sample_every, config.checkpoint_every, eval_every=eval_every)
         self.loop = Loop(self, schedule, len(data), self.run_dir, world,
                          settings=asdict(config), resume=resume, free=("micro_batches",))
 
     def state(self) -> dict[str, Any]:
         return {"g": self.g.state_dict(), "d": self.d.state_dict(),
                 "ema": self.ema.module.state_dict(), "opt_g": self.opt_g.state_dict(),
-                "opt_d": self.opt_d.state_dict(), "fixed_z": self.fixed_z.cpu()}
+                "opt_d": self.opt_d.state_dict(), "fixed_z": self.fixed_z.cpu(),
+                "scaler": self.scaler.state_dict()}
 
     def load(self, state: Mapping[str, Any]) -> None:
         self.g.load_state_dict(state["g"])
@@ -103,6 +115,7 @@ class ManifoldTraining(OnLoop):
         self.opt_g.load_state_dict(state["opt_g"])
         self.opt_d.load_state_dict(state["opt_d"])
         self.fixed_z = state["fixed_z"].to(self.device)
+        speed.load_scaler(self.scaler, state.get("scaler"))
 
     def train_step(self, step: StepInput) -> dict[str, float]:
         """D on real and generated pictures, then G, each over the step's micro-batches.
@@ -126,21 +139,22 @@ class ManifoldTraining(OnLoop):
             with autocast:
                 fake = self.train_g(step.part(z_all, i).to(self.device))
                 real_term = d_loss_real(self.train_d(real)) / parts
-            real_term.backward()
+            self.scaler.scale(real_term).backward()
             with autocast:
                 fake_term = d_loss_fake(self.train_d(fake.detach())) / parts
-            fake_term.backward()
+            self.scaler.scale(fake_term).backward()
             fakes.append(fake)
             loss_d += real_term.item() + fake_term.item()
-        self.opt_d.step()
+        self.scaler.step(self.opt_d)
         self.opt_g.zero_grad(set_to_none=True)
         loss_g = 0.0
         for fake in fakes:
             with autocast:
                 term = g_loss(self.train_d(fake)) / parts
-            term.backward()
+            self.scaler.scale(term).backward()
             loss_g += term.item()
-        self.opt_g.step()
+        self.scaler.step(self.opt_g)
+        self.scaler.update()
         # Early on the average would mostly remember the random start; ramp its horizon up.
         self.ema.update(self.g, min(cfg.ema, (1 + step.step) / (10 + step.step)))
         return {"d": loss_d, "g": loss_g}
@@ -155,6 +169,13 @@ class ManifoldTraining(OnLoop):
     @torch.no_grad()
     def write_samples(self, path: Path) -> Path:
         return common.write_grid(path, self.averaged_generator()(self.fixed_z))
+
+    @torch.no_grad()
+    def evaluate(self) -> dict[str, float]:
+        """FID-L of the averaged generator's samples (the same latents at every call)."""
+        g = self.averaged_generator().eval()
+        rng = torch.Generator().manual_seed(self.config.seed + 2)
+        return {"FID-L": self.evaluation(lambda k: g(g.sample_latent(k, rng, self.device)))}
 
     def export(self, folder: Path, *, command: str, hardware: str) -> Path:
         """Write the averaged generator and the discriminator as a manifold model folder."""

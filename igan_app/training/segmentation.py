@@ -19,7 +19,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from igan_app import imaging
-from igan_app.training import common
+from igan_app.training import common, speed
 from igan_app.training.cards import render_card
 from igan_app.training.data import ImageSet
 from igan_app.training.distributed import ALONE, World, wrap
@@ -120,9 +120,10 @@ class SegmentationTraining(OnLoop):
             raise ValueError(f"{data.description}: has no label maps to learn from")
         self.config, self.data, self.device, self.run_dir = config, data, device, Path(run_dir)
         common.seed_everything(config.seed)  # the network's start
-        self.net = build_network(config).to(device, memory_format=torch.channels_last)
+        self.net = build_network(config).to(device, memory_format=speed.memory_format())
         self.train_net = wrap(self.net, world, device)
         self.opt = torch.optim.Adam(self.net.parameters(), config.lr)
+        self.scaler = speed.grad_scaler(device)
         self.held_out, self.eval_n = held_out, eval_n
         schedule = Schedule(config.steps, config.batch, config.seed, config.micro_batches,
                             config.sample_every, config.checkpoint_every, eval_every=eval_every)
@@ -130,7 +131,8 @@ class SegmentationTraining(OnLoop):
                          settings=asdict(config), resume=resume, free=("micro_batches",))
 
     def state(self) -> dict[str, Any]:
-        return {"net": self.net.state_dict(), "opt": self.opt.state_dict()}
+        return {"net": self.net.state_dict(), "opt": self.opt.state_dict(),
+                "scaler": self.scaler.state_dict()}
 
     def evaluate(self) -> dict[str, float]:
         """mIoU of the segmenter (for "features", of the training head) on the held-out set."""
@@ -144,6 +146,7 @@ class SegmentationTraining(OnLoop):
     def load(self, state: Mapping[str, Any]) -> None:
         self.net.load_state_dict(state["net"])
         self.opt.load_state_dict(state["opt"])
+        speed.load_scaler(self.scaler, state.get("scaler"))
 
     def train_step(self, step: StepInput) -> dict[str, float]:
         """Cross-entropy (and soft Dice) on randomly mirrored scenes, over the micro-batches;
@@ -169,11 +172,12 @@ class SegmentationTraining(OnLoop):
             if cfg.dice_weight > 0:
                 losses["dice"] = soft_dice_loss(logits.float(), labels)
                 loss = ce + cfg.dice_weight * losses["dice"]
-            (loss / parts).backward()
+            self.scaler.scale(loss / parts).backward()
             losses["acc"] = (logits.argmax(1) == labels).float().mean()
             for name, value in losses.items():
                 totals[name] = totals.get(name, 0.0) + value.item() / parts
-        self.opt.step()
+        self.scaler.step(self.opt)
+        self.scaler.update()
         return totals
 
     @torch.no_grad()

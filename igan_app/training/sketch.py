@@ -26,10 +26,11 @@ from torch import nn
 
 from igan_app import imaging
 from igan_app.engine.edges import edge_map
-from igan_app.training import common, sketch_steps
+from igan_app.training import common, sketch_steps, speed
 from igan_app.training.cards import render_card
 from igan_app.training.data import ImageSet
 from igan_app.training.distributed import ALONE, World, wrap
+from igan_app.training.evaluation import paint_scores
 from igan_app.training.loop import Loop, OnLoop, Schedule, StepInput
 from igan_app.training.sketch_steps import SpadeForward
 from igan_app.world.palette import NUM_LABELS, colorize
@@ -40,6 +41,7 @@ from igan_app.zoo.pix2pix import (
     UnetGenerator,
     set_variation,
 )
+from igan_app.zoo.segmenter import Segmenter
 from igan_app.zoo.spade import SpadeModel, fold_spectral_norm, semantic_input
 from igan_app.zoo.vgg import FeatureNetwork
 
@@ -156,11 +158,14 @@ class SketchTraining(OnLoop):
 
     def __init__(self, config: SketchConfig, data: ImageSet, device: torch.device,
                  run_dir: Path, *, features: FeatureNetwork | None = None, resume: bool = False,
-                 world: World = ALONE):
+                 world: World = ALONE, held_out: ImageSet | None = None,
+                 segmenter: Segmenter | None = None, eval_every: int = 0):
         if config.model == "spade" and features is None and config.lambda_vgg > 0:
             raise ValueError("SPADE training needs the feature network for its VGG loss")
+        if eval_every and held_out is None:
+            raise ValueError("evaluating every N steps needs held-out pairs")
         self.config, self.data, self.device, self.run_dir = config, data, device, Path(run_dir)
-        self.features = features
+        self.features, self.held_out, self.segmenter = features, held_out, segmenter
         self.inputs = sketch_inputs(data, config.source)
         common.seed_everything(config.seed)  # the networks' start
         self.g = build_generator(config).to(device)
@@ -171,13 +176,14 @@ class SketchTraining(OnLoop):
         self.opt_g = torch.optim.Adam(self.g.parameters(), config.lr_g, betas=betas)
         self.opt_d = torch.optim.Adam(self.d.parameters(), config.lr_d if spade else config.lr_g,
                                       betas=betas)
+        self.scaler = speed.grad_scaler(device)
         self.ema = common.EMA(self.g, config.ema)
         self.train_g = wrap(SpadeForward(self.g) if spade else self.g, world, device)
         self.train_d = wrap(self.d, world, device)
         # [resolution, first step, seconds so far] per phase of a progressive run.
         self.phases: list[list[float]] = [[config.resolution, 0, 0.0]]
         schedule = Schedule(config.steps, config.batch, config.seed, config.micro_batches,
-                            config.sample_every, config.checkpoint_every)
+                            config.sample_every, config.checkpoint_every, eval_every=eval_every)
         self.loop = Loop(self, schedule, len(data), self.run_dir, world, settings=asdict(config),
                          resume=resume, free=RESUMABLE_CHANGES)
         if self.phases[-1][0] != config.resolution:
@@ -186,13 +192,15 @@ class SketchTraining(OnLoop):
     def state(self) -> dict[str, Any]:
         return {"g": self.g.state_dict(), "d": self.d.state_dict(),
                 "opt_g": self.opt_g.state_dict(), "opt_d": self.opt_d.state_dict(),
-                "ema": self.ema.module.state_dict(), "phases": self.phases}
+                "ema": self.ema.module.state_dict(), "phases": self.phases,
+                "scaler": self.scaler.state_dict()}
 
     def load(self, state: Mapping[str, Any]) -> None:
         for name in ("g", "d", "opt_g", "opt_d"):
             getattr(self, name).load_state_dict(state[name])
         self.ema.module.load_state_dict(state["ema"])
         self.phases = [list(p) for p in state["phases"]]
+        speed.load_scaler(self.scaler, state.get("scaler"))
 
     def phase_notes(self) -> str:
         """"steps 0–6000 at 64² (80 min), 6000–8000 at 128² (50 min)"."""
@@ -216,10 +224,12 @@ class SketchTraining(OnLoop):
 
     @torch.no_grad()
     def render(self, net: nn.Module, index: np.ndarray, *, styles: torch.Tensor | None = None,
-               z: torch.Tensor | None = None) -> torch.Tensor:
-        """Pictures for scenes `index`, in eval mode; SPADE takes style codes or style images
-        (neither: codes drawn from the seed, the same at every call)."""
-        cond = model_input(self.inputs, index, self.config.source, self.device)
+               z: torch.Tensor | None = None, inputs: np.ndarray | None = None) -> torch.Tensor:
+        """Pictures for scenes `index` (of `inputs`, default the training data's), in eval mode;
+        SPADE takes style codes or style images (neither: codes drawn from the seed, the same
+        at every call)."""
+        inputs = self.inputs if inputs is None else inputs
+        cond = model_input(inputs, index, self.config.source, self.device)
         net.eval()
         if self.config.model == "spade":
             if z is None:
@@ -249,6 +259,21 @@ class SketchTraining(OnLoop):
             tiles += [shown[i], own[i], other[i], self.data.images[i]]
         imaging.write_image(path, imaging.tile(tiles, 4))
         return path
+
+    @torch.no_grad()
+    def evaluate(self, batch: int = 16) -> dict[str, float]:
+        """L1 (and mIoU, training/evaluation.py) of the averaged generator's pictures of the
+        held-out pairs: SPADE with each picture's own style, pix2pix without dropout."""
+        held, net = self.held_out, self.ema.module
+        inputs = sketch_inputs(held, self.config.source)
+        pictures = []
+        for start in range(0, len(held), batch):
+            index = np.arange(start, min(start + batch, len(held)))
+            styles = (common.to_batch(held.images, torch.from_numpy(index), self.device)
+                      if self.config.model == "spade" else None)
+            pictures.append(imaging.to_uint8(self.render(net, index, styles=styles,
+                                                         inputs=inputs)))
+        return paint_scores(np.concatenate(pictures), held, self.segmenter, self.device)
 
     @torch.no_grad()
     def recalibrate(self, batches: int = 25) -> None:

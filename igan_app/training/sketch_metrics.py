@@ -31,13 +31,13 @@ from igan_app.zoo.segmenter import Segmenter
 Renderer = Callable[[np.ndarray, np.ndarray, int], np.ndarray]
 
 
-def _shrink(images: np.ndarray, size: int) -> np.ndarray:
+def shrink(images: np.ndarray, size: int) -> np.ndarray:
     if images.shape[1] == size:
         return images
     return np.stack([cv2.resize(im, (size, size), interpolation=cv2.INTER_AREA) for im in images])
 
 
-def _shrink_labels(labels: np.ndarray, size: int) -> np.ndarray:
+def shrink_labels(labels: np.ndarray, size: int) -> np.ndarray:
     if labels.shape[1] == size:
         return labels
     return np.stack([cv2.resize(m, (size, size), interpolation=cv2.INTER_NEAREST) for m in labels])
@@ -97,7 +97,7 @@ def paint_quality(painter: Painter, segmenter: Segmenter, *, n: int = 500,
     """mIoU, FID-L and L1 of each way of rendering, beside the real scenes' own values."""
     resolution, judge = painter.resolution[0], 64
     world = world_scenes(n, resolution, first_seed=HELD_OUT_SEED)
-    sets = {"real scenes (ceiling)": _shrink(world.images, judge)}
+    sets = {"real scenes (ceiling)": shrink(world.images, judge)}
     l1, seconds = {}, {}
     for name, render in renderers(painter).items():
         started = time.perf_counter()
@@ -106,10 +106,10 @@ def paint_quality(painter: Painter, segmenter: Segmenter, *, n: int = 500,
             for i in range(0, n, batch)])
         seconds[name] = (time.perf_counter() - started) / n
         l1[name] = float(np.abs(pictures.astype(np.float32) - world.images).mean() / 255)
-        sets[name] = _shrink(pictures, judge)
+        sets[name] = shrink(pictures, judge)
     device = painter.device
     fid = fid_l(None, segmenter, n=n, resolution=judge, device=device, extra=sets)
-    labels = _shrink_labels(world.labels, judge)
+    labels = shrink_labels(world.labels, judge)
     values: dict[str, float] = {"FID-L floor": fid.values["floor"]}
     rows = []
     for name, images in sets.items():

@@ -134,9 +134,9 @@ def _update_d(run: Any, pairs: list, fakes: list, spade: bool) -> float:
             with power_iteration(run.d, i == 0), common.autocast(run.device):
                 term = d_term(run.train_d(torch.cat([cond, picture], 1)), real_pairs,
                               spade) / len(pairs)
-            term.backward()
+            run.scaler.scale(term).backward()
             total += term.item()
-    run.opt_d.step()
+    run.scaler.step(run.opt_d)
     return total
 
 
@@ -167,18 +167,19 @@ def _update_g(run: Any, pairs: list, outs: list, spade: bool) -> dict[str, float
                     terms = {"g": F.softplus(-judged).mean(), "l1": F.l1_loss(fake, real)}
                     weights = {"g": 1.0, "l1": cfg.lambda_l1}
                 loss = sum(weights[k] * v for k, v in terms.items()) / parts
-            loss.backward()
-            grads.append(fake.grad)
+            run.scaler.scale(loss).backward()
+            grads.append(fake.grad)  # scaled already
             for name, value in terms.items():
                 sums[name] = sums.get(name, 0.0) + value.item() / parts
         tensors = [out[0] for out in outs]
         if spade:
             kl = sum(kl_term(mu, logvar) for _, mu, logvar in outs) / parts
             sums["kl"] = kl.item()
-            tensors.append(cfg.lambda_kl * kl)
+            tensors.append(run.scaler.scale(cfg.lambda_kl * kl))
             grads.append(None)
         torch.autograd.backward(tensors, grads)
     finally:
         run.d.requires_grad_(True)
-    run.opt_g.step()
+    run.scaler.step(run.opt_g)
+    run.scaler.update()
     return sums

@@ -1,10 +1,14 @@
-"""How fast a training process computes: mixed precision and torch.compile, chosen once per
-process by the command line (`igan train … --precision --compile`).
+"""How fast a training process computes: mixed precision, memory format and torch.compile,
+chosen once per process by the command line (`igan train … --precision --channels-last
+--compile`).
 
 Defaults that are right everywhere: bfloat16 autocast on CUDA (no gradient scaler needed: its
 exponent range is float32's), float32 on the CPU (bfloat16 matmuls on a CPU without AMX are
-slower than float32), no compile (its first steps take minutes on a small CPU and it pays only
-for long runs; measure with bench/training.py before turning it on).
+slower than float32); float16 (for GPUs without bfloat16) scales the losses with a
+`torch.amp.GradScaler`, since float16 gradients underflow; channels-last convolutions (faster on
+this CPU and on tensor-core GPUs; bench/training.py --variants measures it); no compile (its
+first steps take minutes on a small CPU and it pays only for long runs; measure with
+bench/training.py before turning it on).
 """
 
 from __future__ import annotations
@@ -14,16 +18,18 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
-PRECISIONS = ("auto", "fp32", "bf16")
+PRECISIONS = ("auto", "fp32", "bf16", "fp16")
 
 
 @dataclass(frozen=True)
 class Speed:
-    """precision: "auto" (bf16 on CUDA, fp32 elsewhere), "fp32" or "bf16" (autocast);
-    compile: torch.compile each network that trains."""
+    """precision: "auto" (bf16 on CUDA, fp32 elsewhere), "fp32", "bf16" or "fp16" (autocast;
+    fp16 with loss scaling); compile: torch.compile each network that trains; channels_last:
+    convolution networks and their batches in channels-last memory format."""
 
     precision: str = "auto"
     compile: bool = False
+    channels_last: bool = True
 
     def __post_init__(self) -> None:
         if self.precision not in PRECISIONS:
@@ -44,12 +50,37 @@ def current() -> Speed:
     return _current
 
 
+def precision(device: torch.device) -> str:
+    """"fp32", "bf16" or "fp16": the current precision on `device`, "auto" resolved."""
+    if _current.precision == "auto":
+        return "bf16" if device.type == "cuda" else "fp32"
+    return _current.precision
+
+
 def autocast(device: torch.device) -> torch.autocast:
     """The autocast context of the current precision on `device` (a no-op for float32)."""
-    precision = _current.precision
-    if precision == "auto":
-        precision = "bf16" if device.type == "cuda" else "fp32"
-    return torch.autocast(device.type, torch.bfloat16, enabled=precision == "bf16")
+    chosen = precision(device)
+    dtype = torch.float16 if chosen == "fp16" else torch.bfloat16
+    return torch.autocast(device.type, dtype, enabled=chosen != "fp32")
+
+
+def grad_scaler(device: torch.device) -> torch.amp.GradScaler:
+    """A trainer's loss scaler: `scaler.scale(loss).backward()`, `scaler.step(optimizer)` for
+    each optimizer, `scaler.update()` once a step. It scales only for float16 and passes
+    everything through otherwise; one scaler serves every optimizer of a step, as PyTorch's
+    recipe for several optimizers has it."""
+    return torch.amp.GradScaler(device.type, enabled=precision(device) == "fp16")
+
+
+def load_scaler(scaler: torch.amp.GradScaler, state: dict | None) -> None:
+    """Put back a saved scaler state; a run saved at another precision starts a fresh scale."""
+    if scaler.is_enabled() and state:
+        scaler.load_state_dict(state)
+
+
+def memory_format() -> torch.memory_format:
+    """The memory format of the networks that train and of their batches."""
+    return torch.channels_last if _current.channels_last else torch.contiguous_format
 
 
 def compiled(module: nn.Module) -> nn.Module:
@@ -58,4 +89,5 @@ def compiled(module: nn.Module) -> nn.Module:
     return torch.compile(module) if _current.compile else module
 
 
-__all__ = ["PRECISIONS", "Speed", "autocast", "compiled", "configure", "current"]
+__all__ = ["PRECISIONS", "Speed", "autocast", "compiled", "configure", "current", "grad_scaler",
+           "load_scaler", "memory_format", "precision"]

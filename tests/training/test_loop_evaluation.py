@@ -68,3 +68,42 @@ def test_the_encoder_logs_its_reconstruction_of_held_out_scenes(tmp_path, monkey
     points = log.Scalars("eval/reconstruction_psnr")
     assert [p.step for p in points] == [1, 2]
     assert all(math.isfinite(p.value) and 5 < p.value < 60 for p in points)
+
+
+def test_sample_fid_is_near_zero_for_the_reference_and_large_for_noise():
+    from igan_app.training.data import world_scenes
+    from igan_app.training.evaluation import SampleFID
+    from igan_app.world.dataset import HELD_OUT_SEED
+    from igan_app.zoo.registry import ModelRegistry
+
+    segmenter = ModelRegistry().load("world-segmenter64", expected_kind="world-segmenter").model
+    held = world_scenes(32, 64, first_seed=HELD_OUT_SEED, cache=False)
+    fid = SampleFID(segmenter, held, torch.device("cpu"))
+    itself = torch.from_numpy(held.images).permute(0, 3, 1, 2).float() / 127.5 - 1
+    noise = torch.rand(32, 3, 64, 64, generator=torch.Generator().manual_seed(0)) * 2 - 1
+    assert fid(lambda k: itself[:k]) < 1e-6 < 1.0 < fid(lambda k: noise[:k])
+
+
+def test_the_manifold_and_a_paint_model_log_their_evaluation(tmp_path, monkeypatch):
+    from cli_runner import igan
+    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+
+    monkeypatch.setenv("IGAN_CACHE_DIR", str(tmp_path / "cache"))
+    common = ["--scenes", "8", "--steps", "2", "--batch", "4", "--eval-every", "2",
+              "--eval-n", "4", "--sample-every", "100"]
+    code, _out, err = igan("train", "manifold", "--resolution", "32", "--width", "4",
+                           "--latent-dim", "8", *common, "--run", tmp_path / "m",
+                           "--out", tmp_path / "m-model")
+    assert code == 0, err
+    code, _out, err = igan("train", "pix2pix", "--resolution", "64", "--ngf", "4", "--ndf", "4",
+                           *common, "--run", tmp_path / "p", "--out", tmp_path / "p-model")
+    assert code == 0, err
+    scores = {}
+    for run, names in (("m", ("FID-L",)), ("p", ("L1", "mIoU"))):
+        log = EventAccumulator(str(tmp_path / run / "logs"))
+        log.Reload()
+        for name in names:
+            points = log.Scalars(f"eval/{name}")
+            assert [p.step for p in points] == [2]
+            scores[name] = points[0].value
+    assert scores["FID-L"] > 0 and 0 < scores["L1"] < 1 and 0 <= scores["mIoU"] <= 1

@@ -35,3 +35,22 @@ def test_each_world_is_deterministic(world):
 def test_unknown_world_is_refused_with_the_known_names():
     with pytest.raises(ValueError, match="classic, broad"):
         render(0, 64, "moon")
+
+
+def test_training_data_and_the_command_line_take_the_world(tmp_path, monkeypatch):
+    from cli_runner import igan
+
+    from igan_app import imaging
+    from igan_app.training.data import world_scenes
+
+    monkeypatch.setenv("IGAN_CACHE_DIR", str(tmp_path / "cache"))
+    classic = world_scenes(3, 32, first_seed=5)
+    broad = world_scenes(3, 32, first_seed=5, world="broad")
+    assert np.array_equal(broad.images[0], render(5, 32, "broad")[0])
+    assert not np.array_equal(classic.images, broad.images)
+    assert broad.description.startswith("broad world: 3 training scenes")
+    assert classic.description.startswith("world: 3 training scenes")  # as the shipped cards say
+    code, _out, err = igan("world", "sample", "--n", "1", "--size", "32", "--seed", "5",
+                           "--world", "broad", "--out", tmp_path / "grid.png")
+    assert code == 0, err
+    assert np.array_equal(imaging.read_image(tmp_path / "grid.png"), broad.images[0])
