@@ -40,6 +40,7 @@ def add_commands(commands: argparse._SubParsersAction) -> None:
     manifold.add_argument("--width", type=positive, default=32,
                           help="channels of the narrowest layer (DCGAN: 64; default 32)")
     manifold.add_argument("--out", type=Path, required=True, help="model folder to write")
+    photo_options(manifold)
     generative_eval_options(manifold, n=256, what="the FID-L of the averaged generator's samples")
     manifold.set_defaults(handler=_train_manifold)
 
@@ -120,11 +121,25 @@ class DataSource:
     folder: Path | None = None
     scenes: int = 50000
     world: str = "classic"
+    photos: Path | None = None  # a folder of photographs whose crops join the world's scenes
+    photo_crops: int = 0
+
+
+def photo_options(parser: argparse.ArgumentParser) -> None:
+    """--photos and --photo-crops: real photographs mixed into the world's scenes."""
+    parser.add_argument("--photos", type=Path, default=None,
+                        help="a folder of photographs (scripts/train_photos.py makes one) whose "
+                        "random crops at several scales join the world's scenes")
+    parser.add_argument("--photo-crops", type=positive, default=5000,
+                        help="crops of --photos to add (default 5000: with the default 50000 "
+                        "scenes, one training picture in eleven is a photo)")
 
 
 def data_source(args: argparse.Namespace) -> DataSource:
     """The DataSource of the `training_options` (--data, --scenes)."""
-    return DataSource(folder=args.data, scenes=args.scenes, world=args.world)
+    return DataSource(folder=args.data, scenes=args.scenes, world=args.world,
+                      photos=getattr(args, "photos", None),
+                      photo_crops=getattr(args, "photo_crops", 0))
 
 
 def load_data(source: DataSource, resolution: int, *, labels: bool = False, at_least: int = 1):
@@ -136,8 +151,13 @@ def load_data(source: DataSource, resolution: int, *, labels: bool = False, at_l
     if source.folder is not None:
         return folder_images(source.folder, resolution, with_labels=labels, at_least=at_least,
                              progress=lambda it, n: progress(it, "reading", n, "image"))
-    return world_scenes(source.scenes, resolution, world=source.world,
+    data = world_scenes(source.scenes, resolution, world=source.world,
                         progress=lambda it, n: progress(it, "rendering", n))
+    if source.photos is not None and source.photo_crops:
+        from igan_app.training.photo_crops import photo_crops
+
+        data = data.joined(photo_crops(source.photos, source.photo_crops, resolution, seed=0))
+    return data
 
 
 def run_steps(steps, total: int, done: int, *, quiet: bool = False) -> None:

@@ -41,6 +41,13 @@ class ImageSet:
     def __len__(self) -> int:
         return len(self.images)
 
+    def joined(self, other: ImageSet) -> ImageSet:
+        """This set and `other` as one (labels only where both have them)."""
+        labels = (None if self.labels is None or other.labels is None
+                  else np.concatenate([self.labels, other.labels]))
+        return ImageSet(np.concatenate([self.images, other.images]), labels,
+                        f"{self.description} and {other.description}")
+
     def subset(self, keep: np.ndarray, description: str) -> ImageSet:
         """The items where `keep` (bool, one per item) is true."""
         return ImageSet(self.images[keep], None if self.labels is None else self.labels[keep],

@@ -174,6 +174,22 @@ def test_train_manifold_on_a_folder(workspace):
     assert config.meta["training"]["manifold"]["steps"] == 1
 
 
+def test_train_manifold_on_the_broad_world_with_photo_crops(workspace):
+    root = workspace
+    photos = root / "crop-photos"
+    rng = np.random.default_rng(1)
+    for i in range(2):
+        imaging.write_image(photos / f"{i}.jpg", rng.integers(0, 256, (60, 90, 3), dtype=np.uint8))
+    code, _out, err = igan("train", "manifold", "--world", "broad", "--scenes", "6",
+                           "--photos", str(photos), "--photo-crops", "3", "--steps", "1",
+                           "--batch", "2", "--resolution", "32", "--width", "4",
+                           "--run", str(root / "R6"), "--out", str(root / "M6"))
+    assert code == 0, err
+    assert load_checkpoint(root / "M6").config.data == (
+        f"broad world: 6 training scenes (seeds 0..5) at 32px and photos: 3 crops of 2 photos "
+        f"in {photos} at 32px")
+
+
 def test_resume_with_other_settings_is_an_error(trained):
     root, _ = trained
     code, _out, err = igan("train", "manifold", *TINY, "--batch", "4", "--width", "8",
