@@ -43,6 +43,7 @@ from igan_app.engine.morph import morph
 from igan_app.engine.projection import run_projection
 from igan_app.engine.tuning import TuningConfig, run_tuning
 from igan_app.zoo.checkpoint import load_checkpoint
+from igan_app.zoo.registry import MANIFOLD_KINDS
 from igan_app.zoo.vgg import load_feature_network
 
 MARKER = "bench/morph_fidelity.py"
@@ -149,7 +150,7 @@ def main() -> int:
     torch.manual_seed(0)
 
     device = pick_device(args.device)
-    manifold = load_checkpoint(args.model, expected_kind="dcgan-manifold", device=device).model
+    manifold = load_checkpoint(args.model, expected_kind=MANIFOLD_KINDS, device=device).model
     network = load_feature_network(device=device)
     results: dict[str, list[np.ndarray]] = {"before": [], "after": []}
     rows_of_grid = []

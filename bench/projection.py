@@ -26,6 +26,7 @@ from igan_app.engine.projection import ProjectionConfig, run_projection
 from igan_app.training.data import world_scenes
 from igan_app.training.metrics import HELD_OUT_SEED
 from igan_app.zoo.checkpoint import load_checkpoint
+from igan_app.zoo.registry import MANIFOLD_KINDS
 from igan_app.zoo.vgg import load_feature_network
 
 MARKER = "bench/projection.py"
@@ -54,7 +55,7 @@ def main() -> int:
     args = parser.parse_args()
 
     device = pick_device(args.device)
-    manifold = load_checkpoint(args.model, expected_kind="dcgan-manifold", device=device).model
+    manifold = load_checkpoint(args.model, expected_kind=MANIFOLD_KINDS, device=device).model
     network = load_feature_network(device=device)
     r = manifold.resolution
     sets = {f"{args.n} held-out world scenes": imaging.to_tensor(

@@ -37,6 +37,7 @@ from results import machine, report
 # Settings of each trainer's run: a batch and size like the shipped models', a few steps.
 TRAINERS = {
     "manifold": (64, ["--resolution", "64"]),
+    "style-manifold": (32, ["--resolution", "64"]),
     "segmenter": (16, ["--resolution", "64", "--width", "24", "--eval-n", "8"]),
     "features": (8, ["--resolution", "64", "--eval-n", "8"]),
     "encoder": (64, ["--manifold", "models/landscape64", "--features", "models/vgg16-world",

@@ -34,6 +34,7 @@ from igan_app.engine.tuning import TuningConfig, tune
 from igan_app.training.data import world_scenes
 from igan_app.training.metrics import HELD_OUT_SEED
 from igan_app.zoo.checkpoint import load_checkpoint
+from igan_app.zoo.registry import MANIFOLD_KINDS
 from igan_app.zoo.vgg import load_feature_network
 
 MARKER = "bench/tuning.py --n"  # the photo-set rows are recorded apart
@@ -99,7 +100,7 @@ def main() -> int:
     args = parser.parse_args()
 
     device = pick_device(args.device)
-    manifold = load_checkpoint(args.model, expected_kind="dcgan-manifold", device=device).model
+    manifold = load_checkpoint(args.model, expected_kind=MANIFOLD_KINDS, device=device).model
     network = load_feature_network(device=device)
     r = manifold.resolution
     targets = {name: imaging.to_tensor(crop, device) for name, crop in photo_crops(r).items()}

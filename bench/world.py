@@ -3,7 +3,8 @@
     python bench/world.py [--n 1000] [--size 128] [--write]
 
 Prints scenes per second for one process, for a pool of one process per core, and through a torch
-DataLoader with one worker per core (what training sees). --write records the rows in
+DataLoader with one worker per core (what training sees); then the broad world (--world broad)
+in one process and in the pool. --write records the rows in
 bench/RESULTS.md (replacing earlier rows of this script).
 """
 
@@ -23,24 +24,24 @@ from igan_app.world.render import render
 MARKER = "bench/world.py"
 
 
-def _render(seed_size: tuple[int, int]) -> int:
-    render(*seed_size)
-    return seed_size[0]
+def _render(job: tuple[int, int, str]) -> int:
+    render(*job)
+    return job[0]
 
 
-def one_process(n: int, size: int) -> float:
-    render(0, size)  # warm-up: imports and first allocations
+def one_process(n: int, size: int, world: str = "classic") -> float:
+    render(0, size, world)  # warm-up: imports and first allocations
     start = time.perf_counter()
     for seed in range(n):
-        render(seed, size)
+        render(seed, size, world)
     return n / (time.perf_counter() - start)
 
 
-def process_pool(n: int, size: int, workers: int) -> float:
+def process_pool(n: int, size: int, workers: int, world: str = "classic") -> float:
     with ProcessPoolExecutor(max_workers=workers) as pool:
-        list(pool.map(_render, [(s, size) for s in range(workers * 4)]))  # start the workers
+        list(pool.map(_render, [(s, size, world) for s in range(workers * 4)]))  # start them
         start = time.perf_counter()
-        list(pool.map(_render, [(s, size) for s in range(n)], chunksize=32))
+        list(pool.map(_render, [(s, size, world) for s in range(n)], chunksize=32))
         return n / (time.perf_counter() - start)
 
 
@@ -72,6 +73,9 @@ def main() -> None:
         (f"world render, {args.workers} processes", process_pool(args.n, args.size, args.workers)),
         (f"world DataLoader, {args.workers} workers, batch 64",
          data_loader(args.n, args.size, args.workers)),
+        ("broad world render, 1 process", one_process(args.n, args.size, "broad")),
+        (f"broad world render, {args.workers} processes",
+         process_pool(args.n, args.size, args.workers, "broad")),
     ]
     today, where = date.today().isoformat(), machine()
     lines = [f"| {what} at {args.size}x{args.size} | {rate:.0f} scenes/s | `{command}` | {where} | "

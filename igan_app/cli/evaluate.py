@@ -79,9 +79,10 @@ def _eval_fid(args: argparse.Namespace) -> int:
     from igan_app.device import pick_device
     from igan_app.training.metrics import fid_l
     from igan_app.zoo.checkpoint import load_checkpoint
+    from igan_app.zoo.registry import MANIFOLD_KINDS
 
     device = pick_device(args.device)
-    manifold = load_checkpoint(args.model, expected_kind="dcgan-manifold", device=device).model
+    manifold = load_checkpoint(args.model, expected_kind=MANIFOLD_KINDS, device=device).model
     segmenter = load_segmenter(args.segmenter, device)
     rng = torch.Generator().manual_seed(0)
 
@@ -128,9 +129,10 @@ def _eval_encoder(args: argparse.Namespace) -> int:
     from igan_app.training.metrics import reconstruction
     from igan_app.world.dataset import HELD_OUT_SEED
     from igan_app.zoo.checkpoint import load_checkpoint
+    from igan_app.zoo.registry import MANIFOLD_KINDS
 
     device = pick_device(args.device)
-    manifold = load_checkpoint(args.model, expected_kind="dcgan-manifold", device=device).model
+    manifold = load_checkpoint(args.model, expected_kind=MANIFOLD_KINDS, device=device).model
     size = manifold.resolution
     sets = {"held-out world": world_scenes(args.n, size, first_seed=HELD_OUT_SEED)}
     for folder in args.photos:

@@ -59,11 +59,11 @@ def _models_sample(args: argparse.Namespace) -> int:
 
     from igan_app import imaging
     from igan_app.device import pick_device
-    from igan_app.zoo.registry import load_model
+    from igan_app.zoo.registry import MANIFOLD_KINDS, load_model
 
     check_output_image(args.out)
     device = pick_device(args.device)
-    loaded = load_model(args.name, expected_kind="dcgan-manifold", device=device)
+    loaded = load_model(args.name, expected_kind=MANIFOLD_KINDS, device=device)
     rng = torch.Generator().manual_seed(args.seed)
     with torch.no_grad():
         images = loaded.model(loaded.model.sample_latent(args.n, rng, device))

@@ -24,7 +24,8 @@ from igan_app.cli.common import (
 )
 
 # Every trainer, in the order `igan train --help` lists them; each is registered below.
-TRAINERS = ("manifold", "segmenter", "features", "spade", "pix2pix", "encoder")
+TRAINERS = ("manifold", "style-manifold", "segmenter", "features", "spade", "pix2pix",
+            "encoder")
 
 
 def add_commands(commands: argparse._SubParsersAction) -> None:
@@ -43,6 +44,10 @@ def add_commands(commands: argparse._SubParsersAction) -> None:
     photo_options(manifold)
     generative_eval_options(manifold, n=256, what="the FID-L of the averaged generator's samples")
     manifold.set_defaults(handler=_train_manifold)
+
+    from igan_app.cli import train_style
+
+    train_style.add_command(what)
 
     for task, steps, batch, lr, help_text in (
             ("segmenter", 3000, 32, 1e-3, "the world-label U-Net behind FID-L and mIoU"),
@@ -347,9 +352,10 @@ def _train_encoder(args: argparse.Namespace) -> int:
     from igan_app.training.distributed import leave
     from igan_app.training.encoder import EncoderConfig, EncoderTraining
     from igan_app.zoo.checkpoint import load_checkpoint
+    from igan_app.zoo.registry import MANIFOLD_KINDS
 
     device, world = launch(args)
-    manifold = load_checkpoint(args.manifold, expected_kind="dcgan-manifold")
+    manifold = load_checkpoint(args.manifold, expected_kind=MANIFOLD_KINDS)
     config = EncoderConfig(batch=args.batch, steps=args.steps, seed=args.seed,
                            sample_every=args.sample_every, feature_batch=args.feature_batch,
                            micro_batches=args.micro_batches)

@@ -50,9 +50,9 @@ MAX_RECENT_SHOWN = 10
 
 def manifold_names() -> list[str]:
     """The installed manifolds (the models the editor can use)."""
-    from igan_app.zoo.registry import MANIFOLD_KIND, ModelRegistry
+    from igan_app.zoo.registry import MANIFOLD_KINDS, ModelRegistry
 
-    return [e.name for e in ModelRegistry().entries() if e.kind == MANIFOLD_KIND]
+    return [e.name for e in ModelRegistry().entries() if e.kind in MANIFOLD_KINDS]
 
 
 def model_resolution(model: str) -> int | None:

@@ -85,7 +85,7 @@ class ModelCache:
         "cuda", …; None: auto), with the feature network `features` asks for (None: none, for
         jobs that only generate). Raises the registry's or the device's error."""
         from igan_app.device import pick_device
-        from igan_app.zoo.registry import MANIFOLD_KIND, load_model
+        from igan_app.zoo.registry import MANIFOLD_KINDS, load_model
         from igan_app.zoo.vgg import load_feature_network
 
         torch_device = pick_device(device)
@@ -93,7 +93,7 @@ class ModelCache:
         def load():
             if str(name) in self._issued:
                 raise ValueError(f"the tuned generator {name} is no longer held; tune again")
-            return load_model(name, expected_kind=MANIFOLD_KIND, device=torch_device).model
+            return load_model(name, expected_kind=MANIFOLD_KINDS, device=torch_device).model
 
         manifold = self._get(_key("manifold", name, torch_device), load)
         network = None if features is None else self._get(

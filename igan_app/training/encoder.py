@@ -18,10 +18,12 @@ import torch
 
 from igan_app.engine.losses import FEATURE_WEIGHT, feature_distance, pixel_distance
 from igan_app.training import common, speed
-from igan_app.training.cards import manifold_card
+from igan_app.training.cards import card_for
 from igan_app.training.data import ImageSet
 from igan_app.training.distributed import ALONE, World, wrap
 from igan_app.training.loop import Loop, OnLoop, Schedule, StepInput
+from igan_app.training.style_manifold import KIND as STYLE_KIND
+from igan_app.training.style_manifold import card_summary as style_card_summary
 from igan_app.zoo.checkpoint import LoadedModel, save_checkpoint
 from igan_app.zoo.dcgan import init_weights
 from igan_app.zoo.vgg import FeatureNetwork
@@ -175,9 +177,11 @@ class EncoderTraining(OnLoop):
         meta["encoder_trained"] = True
         meta["feature_weights"] = self.features.describe()
         meta["metrics"] = {**meta.get("metrics", {}), **(metrics or {})}
+        if config.kind == STYLE_KIND:
+            meta["summary"] = style_card_summary(config.args, encoder_trained=True)
         model = self.loaded.model.cpu().float()
         self.e.eval()
         return save_checkpoint(folder, model, kind=config.kind, args=config.args,
                                resolution=config.resolution, data=config.data,
-                               card=manifold_card(Path(folder).name, config.args, meta),
+                               card=card_for(Path(folder).name, config.kind, config.args, meta),
                                meta=meta, value_range=config.value_range, dtype=config.dtype)

@@ -71,6 +71,26 @@ def g_loss(fake_logits: torch.Tensor) -> torch.Tensor:
     return F.softplus(-fake_logits).mean()
 
 
+def check_run(data: ImageSet, resolution: int, evaluation: SampleFID | None,
+              eval_every: int) -> None:
+    """A manifold trainer's inputs agree: the data's size, an evaluation when one is asked for."""
+    if data.images.shape[1] != resolution:
+        raise ValueError(f"data is {data.images.shape[1]}px, the model {resolution}px")
+    if eval_every and evaluation is None:
+        raise ValueError("evaluating every N steps needs the FID-L's segmenter and held-out "
+                         "pictures")
+
+
+@torch.no_grad()
+def sample_fid(evaluation: SampleFID, generator: torch.nn.Module, seed: int,
+               device: torch.device) -> dict[str, float]:
+    """A manifold's periodic evaluation: FID-L of `generator`'s samples, from the same
+    latents at every call."""
+    generator.eval()
+    rng = torch.Generator().manual_seed(seed + 2)
+    return {"FID-L": evaluation(lambda k: generator(generator.sample_latent(k, rng, device)))}
+
+
 class ManifoldTraining(OnLoop):
     """A resumable run on training/loop.Loop: `steps()` yields a TrainStep per optimizer step;
     `export()` writes the model. world: the processes (training/distributed.py).
@@ -79,11 +99,7 @@ class ManifoldTraining(OnLoop):
     def __init__(self, config: ManifoldConfig, data: ImageSet, device: torch.device,
                  run_dir: Path, *, resume: bool = False, world: World = ALONE,
                  evaluation: SampleFID | None = None, eval_every: int = 0):
-        if data.images.shape[1] != config.resolution:
-            raise ValueError(f"data is {data.images.shape[1]}px, the model {config.resolution}px")
-        if eval_every and evaluation is None:
-            raise ValueError("evaluating every N steps needs the FID-L's segmenter and "
-                             "held-out pictures")
+        check_run(data, config.resolution, evaluation, eval_every)
         self.evaluation = evaluation
         self.config, self.data, self.device, self.run_dir = config, data, device, Path(run_dir)
         self.rng = common.seed_everything(config.seed)  # the networks' start and fixed_z
@@ -170,12 +186,9 @@ class ManifoldTraining(OnLoop):
     def write_samples(self, path: Path) -> Path:
         return common.write_grid(path, self.averaged_generator()(self.fixed_z))
 
-    @torch.no_grad()
     def evaluate(self) -> dict[str, float]:
-        """FID-L of the averaged generator's samples (the same latents at every call)."""
-        g = self.averaged_generator().eval()
-        rng = torch.Generator().manual_seed(self.config.seed + 2)
-        return {"FID-L": self.evaluation(lambda k: g(g.sample_latent(k, rng, self.device)))}
+        return sample_fid(self.evaluation, self.averaged_generator(), self.config.seed,
+                          self.device)
 
     def export(self, folder: Path, *, command: str, hardware: str) -> Path:
         """Write the averaged generator and the discriminator as a manifold model folder."""

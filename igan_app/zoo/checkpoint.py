@@ -44,7 +44,7 @@ MAX_RESOLUTION = 16384
 # reading a config never pays for building networks. Filled as network families are added.
 BUILTIN_ARCHITECTURE_MODULES: tuple[str, ...] = (
     "igan_app.zoo.dcgan", "igan_app.zoo.segmenter", "igan_app.zoo.vgg", "igan_app.zoo.pix2pix",
-    "igan_app.zoo.spade")
+    "igan_app.zoo.spade", "igan_app.zoo.style", "igan_app.zoo.transgan")
 
 ARCHITECTURES: dict[str, type[nn.Module]] = {}
 """Architecture name (config.json's `kind`) → the nn.Module class it is rebuilt with."""

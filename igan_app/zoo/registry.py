@@ -32,7 +32,8 @@ if TYPE_CHECKING:
 ENV_VAR = "IGAN_MODELS_DIR"
 # The kinds of model each journey runs on (config.json "kind"), here so that listing them
 # imports no network code.
-MANIFOLD_KIND = "dcgan-manifold"
+# Every manifold kind keeps the editor's contract (zoo/dcgan.Manifold's attributes).
+MANIFOLD_KINDS = ("dcgan-manifold", "style-manifold")
 PAINT_KINDS = ("spade", "unet-generator", "resnet-generator")
 Source = Literal["shipped", "user"]
 

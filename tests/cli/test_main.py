@@ -55,7 +55,8 @@ def test_help_as_a_process():
         assert command in result.stdout
 
 
-TRAINERS = ("manifold", "encoder", "segmenter", "features", "spade", "pix2pix")
+TRAINERS = ("manifold", "style-manifold", "encoder", "segmenter", "features", "spade",
+            "pix2pix")
 
 
 def test_every_trainer_is_named_in_the_help(capsys):

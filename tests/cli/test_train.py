@@ -183,9 +183,9 @@ def test_train_manifold_on_the_broad_world_with_photo_crops(workspace):
     code, _out, err = igan("train", "manifold", "--world", "broad", "--scenes", "6",
                            "--photos", str(photos), "--photo-crops", "3", "--steps", "1",
                            "--batch", "2", "--resolution", "32", "--width", "4",
-                           "--run", str(root / "R6"), "--out", str(root / "M6"))
+                           "--run", str(root / "R-photos"), "--out", str(root / "M-photos"))
     assert code == 0, err
-    assert load_checkpoint(root / "M6").config.data == (
+    assert load_checkpoint(root / "M-photos").config.data == (
         f"broad world: 6 training scenes (seeds 0..5) at 32px and photos: 3 crops of 2 photos "
         f"in {photos} at 32px")
 
@@ -209,14 +209,14 @@ def _bad_inputs(root: Path) -> list[tuple[list[str], str]]:
           "--out", str(root / "X")], "missing"),
         (["train", "encoder", "--manifold", str(root / "S"), "--scenes", "8",
           "--run", str(root / "RX")],
-         "expected dcgan-manifold"),
+         "expected one of dcgan-manifold, style-manifold"),
         (["train", "encoder", "--manifold", str(root / "M"), "--features", str(root / "S"),
           "--scenes", "8", "--steps", "1", "--run", str(root / "RX")],
          "expected vgg16-features"),
         (["eval", "segmenter", "--model", str(root / "M"), "--n", "8"],
          "expected world-segmenter"),
         (["eval", "fid", "--model", str(root / "S"), "--segmenter", str(root / "S")],
-         "expected dcgan-manifold"),
+         "expected one of dcgan-manifold, style-manifold"),
         (["eval", "fid", "--model", str(root / "M"), "--segmenter", str(root / "M")],
          "expected world-segmenter"),
     ]
@@ -245,3 +245,28 @@ def test_bad_arguments_are_refused_by_the_parser(capsys, tmp_path):
 def test_segmenter_training_measures_1000_scenes_by_default():
     args = cli.build_parser().parse_args(["train", "segmenter", "--out", "S"])
     assert args.eval_n == 1000
+
+
+@pytest.mark.parametrize("generator", ["style", "transformer"])
+def test_train_style_manifold_then_its_encoder(workspace, generator):
+    from igan_app.zoo.registry import MANIFOLD_KINDS
+
+    root = workspace
+    model = root / f"style-{generator}"
+    code, _out, err = igan("train", "style-manifold", *TINY, "--generator", generator,
+                           "--batch", "4", "--width", "4", "--max-width", "16",
+                           "--run", str(root / f"RS-{generator}"), "--out", str(model))
+    assert code == 0, err
+    loaded = load_checkpoint(model, expected_kind=MANIFOLD_KINDS)
+    assert loaded.config.kind == "style-manifold"
+    assert loaded.config.args["generator"] == generator
+    z = loaded.model.sample_latent(2, torch.Generator().manual_seed(0))
+    assert loaded.model.generator(z).shape == (2, 3, 32, 32)
+    code, _out, err = igan("train", "encoder", "--manifold", str(model), "--scenes", "8",
+                           "--steps", "1", "--batch", "4", "--feature-batch", "2",
+                           "--run", str(root / f"RE-{generator}"))
+    assert code == 0, err
+    config = load_checkpoint(model).config
+    assert config.meta["encoder_trained"] and "encoder" in config.meta["training"]
+    card = (model / "card.md").read_text(encoding="utf-8")
+    assert "The encoder is trained" in card or "encoder is trained" in card
