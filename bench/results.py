@@ -32,23 +32,25 @@ def machine() -> str:
     return f"{os.cpu_count()} cores, {cpu}"
 
 
-def record(lines: list[str], marker: str) -> None:
-    """Replace the rows whose command contains `marker` with `lines`."""
+def record(lines: list[str], marker: str, spare: str | None = None) -> None:
+    """Replace the rows whose command contains `marker` (and not `spare`) with `lines`."""
     kept = []
     if RESULTS.exists():
         kept = [line for line in RESULTS.read_text().splitlines()
-                if line.startswith("| ") and not line.startswith("| what") and marker not in line]
+                if line.startswith("| ") and not line.startswith("| what")
+                and (marker not in line or (spare is not None and spare in line))]
     RESULTS.write_text(HEADER + "\n".join(kept + lines) + "\n")
 
 
 def report(rows: list[tuple[str, str]], command: str, where: str, marker: str,
-           write: bool) -> None:
-    """Print (what, result) rows as RESULTS.md table lines; with `write`, record them there."""
+           write: bool, spare: str | None = None) -> None:
+    """Print (what, result) rows as RESULTS.md table lines; with `write`, record them there
+    in place of the rows of `marker` (sparing those that also hold `spare`)."""
     lines = [f"| {what} | {result} | `{command}` | {where} | {date.today()} |"
              for what, result in rows]
     print("\n".join(lines))
     if write:
-        record(lines, marker)
+        record(lines, marker, spare)
 
 
 def timed(fn: Callable[[], object], repeats: int, device) -> float:

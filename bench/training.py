@@ -132,7 +132,11 @@ def measure(args: argparse.Namespace, trainers: list[str], command: str,
             what, line = describe(trainer, fastest(args, trainer, settings, Path(scratch)))
             print(f"{trainer}: {line}", flush=True)
             rows.append((what, line))
-    report(rows, command, machine(), "bench/training.py", args.write)
+    variants = "bench/training.py --variants"
+    if variants in command:
+        report(rows, command, machine(), variants, args.write)
+    else:  # the plain rows; the speed switches' rows stay
+        report(rows, command, machine(), "bench/training.py", args.write, spare=variants)
     return 0
 
 
