@@ -9,12 +9,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
-import torch.distributed as dist
-import torch.multiprocessing as mp
 from same_weights import assert_same
+from trainer_runs import largest_change, parameters, train_one, train_two, weights
 
 from igan_app.training.data import ImageSet
-from igan_app.training.distributed import ALONE, World, leave
+from igan_app.training.distributed import ALONE, World
 from igan_app.training.encoder import EncoderConfig, EncoderTraining
 from igan_app.training.segmentation import SegmentationConfig, SegmentationTraining, cosine_lr
 from igan_app.world.palette import NUM_LABELS
@@ -62,54 +61,6 @@ def encoder(config: EncoderConfig, run_dir: Path, resume: bool = False,
                               Path("test-vgg"))
     return EncoderTraining(config, manifold, features, scenes(), CPU, run_dir, resume=resume,
                            world=world)
-
-
-def weights(run) -> dict[str, torch.Tensor]:
-    """The trained network's parameters and BatchNorm statistics."""
-    net = run.e if isinstance(run, EncoderTraining) else run.net
-    return {key: value.detach().clone() for key, value in net.state_dict().items()}
-
-
-def parameters(values: dict[str, torch.Tensor], run) -> dict[str, torch.Tensor]:
-    """The trained parameters among `values`: each rank keeps its own BatchNorm statistics
-    (DDP broadcasts rank 0's at each forward, one process updates them at each micro-batch)."""
-    net = run.e if isinstance(run, EncoderTraining) else run.net
-    names = {name for name, _ in net.named_parameters()}
-    return {key: value for key, value in values.items() if key in names}
-
-
-def train_one(build, config, run_dir: Path, resume: bool = False, stop: int | None = None):
-    """Train in this process; `stop`: leave after that many steps, as a killed run does."""
-    run = build(config, run_dir, resume)
-    for result in run.steps():
-        if result.step == stop:
-            break
-    return run, weights(run)
-
-
-def _rank(rank: int, size: int, init: str, build, config, run_dir: str, resume: bool,
-          stop: int | None) -> None:
-    torch.set_num_threads(1)
-    dist.init_process_group("gloo", init_method=init, rank=rank, world_size=size)
-    try:
-        run = build(config, Path(run_dir), resume, World(rank, size))
-        for result in run.steps():
-            if result.step == stop:
-                break
-        if rank == 0:
-            torch.save(weights(run), Path(run_dir) / "weights.pt")
-    finally:
-        leave()
-
-
-def train_two(build, config, run_dir: Path, tmp_path: Path, stop: int | None = None) -> dict:
-    init = f"file://{tmp_path / f'init-{run_dir.name}'}"
-    mp.spawn(_rank, args=(2, init, build, config, str(run_dir), False, stop), nprocs=2, join=True)
-    return torch.load(run_dir / "weights.pt", weights_only=True)
-
-
-def largest_change(a: dict, b: dict) -> float:
-    return max((a[k].float() - b[k].float()).abs().max().item() for k in a)
 
 
 @pytest.mark.parametrize("build, config", [(segmentation, SEGMENTER), (encoder, ENCODER)],

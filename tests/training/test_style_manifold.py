@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 import torch
 from same_weights import assert_same
-from training.test_distributed_trainers import largest_change, train_one, train_two
+from trainer_runs import largest_change, train_one, train_two
 
 from igan_app.engine.losses import psnr
 from igan_app.engine.projection import ProjectionConfig, run_projection
