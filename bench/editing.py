@@ -55,7 +55,8 @@ def main() -> int:
     *_, start = projection(cache, args.model, args.device, scene, frame,
                            ProjectionConfig(method="encoder"))
 
-    command = f"python bench/editing.py --device {args.device}"
+    command = f"python bench/editing.py --device {args.device}" + (
+        f" --model {args.model}" if args.model != "models/landscape64" else "")
     where = f"{machine()}; {describe(models.device)}"
     rows = []
     for starts in (int(s) for s in args.starts.split(",")):

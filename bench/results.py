@@ -32,18 +32,18 @@ def machine() -> str:
     return f"{os.cpu_count()} cores, {cpu}"
 
 
-def record(lines: list[str], marker: str, spare: str | None = None) -> None:
-    """Replace the rows whose command contains `marker` (and not `spare`) with `lines`."""
+def record(lines: list[str], marker: str, spare: tuple[str, ...] = ()) -> None:
+    """Replace the rows whose command contains `marker` (and none of `spare`) with `lines`."""
     kept = []
     if RESULTS.exists():
         kept = [line for line in RESULTS.read_text().splitlines()
                 if line.startswith("| ") and not line.startswith("| what")
-                and (marker not in line or (spare is not None and spare in line))]
+                and (marker not in line or any(s in line for s in spare))]
     RESULTS.write_text(HEADER + "\n".join(kept + lines) + "\n")
 
 
 def report(rows: list[tuple[str, str]], command: str, where: str, marker: str,
-           write: bool, spare: str | None = None) -> None:
+           write: bool, spare: tuple[str, ...] = ()) -> None:
     """Print (what, result) rows as RESULTS.md table lines; with `write`, record them there
     in place of the rows of `marker` (sparing those that also hold `spare`)."""
     lines = [f"| {what} | {result} | `{command}` | {where} | {date.today()} |"

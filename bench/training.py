@@ -133,10 +133,13 @@ def measure(args: argparse.Namespace, trainers: list[str], command: str,
             print(f"{trainer}: {line}", flush=True)
             rows.append((what, line))
     variants = "bench/training.py --variants"
-    if variants in command:
-        report(rows, command, machine(), variants, args.write)
-    else:  # the plain rows; the speed switches' rows stay
-        report(rows, command, machine(), "bench/training.py", args.write, spare=variants)
+    if "--trainers" in command:  # a few trainers: only the rows of the same command are replaced
+        report(rows, command, machine(), f"`{command}`", args.write)
+    elif variants in command:
+        report(rows, command, machine(), variants, args.write, spare=("--trainers",))
+    else:  # every trainer's plain rows; the speed switches' and the subsets' rows stay
+        report(rows, command, machine(), "bench/training.py", args.write,
+               spare=("--trainers", "--variants"))
     return 0
 
 
