@@ -28,6 +28,9 @@ def add_commands(commands: argparse._SubParsersAction) -> None:
     fid = measures.add_parser("fid", help="FID-L of a manifold's generator, with floor and blur")
     fid.add_argument("--model", type=Path, required=True, help="manifold model folder")
     _measure_options(fid, n=2000, what="samples per set", segmenter=True)
+    fid.add_argument("--world", choices=("classic", "broad"), default="classic",
+                     help="the world whose held-out scenes are the reference, the floor and "
+                     "the blur (default classic)")
     fid.set_defaults(handler=_eval_fid)
     seg = measures.add_parser("segmenter", help="a segmenter's IoU on held-out world scenes")
     seg.add_argument("--model", type=Path, required=True, help="segmenter model folder")
@@ -91,10 +94,10 @@ def _eval_fid(args: argparse.Namespace) -> int:
         return manifold.generator(manifold.sample_latent(k, rng, device))
 
     report = fid_l(generate, segmenter.model, n=args.n, resolution=manifold.resolution,
-                   device=device)
+                   device=device, world=args.world)
     report.settings["segmenter"] = str(segmenter.path)
-    return _report(report, args.model, "FID-L", write=args.write,
-                   command=args.command_line)
+    title = "FID-L" if args.world == "classic" else f"FID-L ({args.world} world)"
+    return _report(report, args.model, title, write=args.write, command=args.command_line)
 
 
 def _eval_paint(args: argparse.Namespace) -> int:

@@ -88,13 +88,15 @@ class Report:
 
 def fid_l(generate: Callable[[int], torch.Tensor] | None, segmenter: Segmenter, *, n: int = 2000,
           resolution: int = 64, device: torch.device | str = "cpu",
-          extra: dict[str, np.ndarray] | None = None) -> Report:
+          extra: dict[str, np.ndarray] | None = None, world: str = "classic") -> Report:
     """FID-L of a generator (`generate(k)` → k images in [-1, 1]) beside the floor and blur values.
 
-    extra: further named image sets (uint8) to score against the same held-out scenes.
+    extra: further named image sets (uint8) to score against the same held-out scenes;
+    world: whose held-out scenes (world/render.WORLDS).
     """
-    world = world_scenes(2 * n, resolution, first_seed=HELD_OUT_SEED)
-    first, second = world.images[:n], world.images[n:]
+    label = "world" if world == "classic" else f"{world} world"
+    scenes = world_scenes(2 * n, resolution, first_seed=HELD_OUT_SEED, world=world)
+    first, second = scenes.images[:n], scenes.images[n:]
     reference = embed(segmenter, first, n, device)
     rows, values = [], {}
 
@@ -102,7 +104,7 @@ def fid_l(generate: Callable[[int], torch.Tensor] | None, segmenter: Segmenter, 
         values[name] = frechet_distance(reference, vectors)
         rows.append([name, f"{values[name]:.2f}", what])
 
-    score("floor", embed(segmenter, second, n, device), "other held-out world scenes")
+    score("floor", embed(segmenter, second, n, device), f"other held-out {label} scenes")
     score(f"blurred σ={BLUR_SIGMA:g}", embed(segmenter, blurred(first), n, device),
           "the same held-out scenes, Gaussian-blurred")
     for name, images in (extra or {}).items():
@@ -115,10 +117,12 @@ def fid_l(generate: Callable[[int], torch.Tensor] | None, segmenter: Segmenter, 
         position = (model - floor) / max(blur - floor, 1e-9)
         values["model_position"] = position
         note = (f"The model sits at {100 * position:.0f}% of the way from the floor to the "
-                f"blurred world (0% would be indistinguishable from held-out scenes).")
-    return Report(f"FID-L ({n} samples vs {n} held-out world scenes, {resolution}px)",
-                  ["set", "FID-L", "what"], rows,
-                  {"n": n, "resolution": resolution, "blur_sigma": BLUR_SIGMA}, values, note)
+                f"blurred {label} (0% would be indistinguishable from held-out scenes).")
+    settings = {"n": n, "resolution": resolution, "blur_sigma": BLUR_SIGMA}
+    if world != "classic":
+        settings["world"] = world
+    return Report(f"FID-L ({n} samples vs {n} held-out {label} scenes, {resolution}px)",
+                  ["set", "FID-L", "what"], rows, settings, values, note)
 
 
 class IoU:

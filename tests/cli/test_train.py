@@ -117,6 +117,13 @@ def test_eval_fid_prints_the_references_and_records_them(trained):
     assert entry["command"].startswith("igan --device cpu eval fid")
     assert entry["settings"]["segmenter"] == str(root / "S")
     assert entry["table"] in (root / "M" / "card.md").read_text(encoding="utf-8")
+    code, out, err = igan("eval", "fid", "--model", str(root / "M"), "--segmenter",
+                          str(root / "S"), "--n", "16", "--world", "broad", "--write")
+    assert code == 0, err
+    assert "FID-L (16 samples vs 16 held-out broad world scenes, 32px)" in out
+    metrics = load_checkpoint(root / "M").config.meta["metrics"]
+    assert metrics["FID-L (broad world)"]["settings"]["world"] == "broad"
+    assert metrics["FID-L"]["values"]["floor"] != metrics["FID-L (broad world)"]["values"]["floor"]
 
 
 def test_train_encoder_with_world_features(trained):
