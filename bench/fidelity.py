@@ -410,7 +410,8 @@ def main() -> int:
 
     command = f"python bench/fidelity.py {pipeline.words}" + (
         f" --limit {args.limit}" if args.limit else "") + (
-        f" --kinds {args.kinds}" if kinds != KINDS else "")
+        f" --kinds {args.kinds}" if kinds != KINDS else "") + (
+        f" --model {args.model}" if args.model != DEFAULT_MANIFOLD else "")
     # Rows of one pipeline replace that pipeline's rows only, so "before" and "after" both stay.
     report(summary(runs, pipeline, kinds), command, machine(), f"{MARKER} {pipeline.words}",
            args.write)
