@@ -218,13 +218,20 @@ def launch(args: argparse.Namespace):
 
 
 def _train_manifold(args: argparse.Namespace) -> int:
-    from igan_app.training.distributed import leave
     from igan_app.training.manifold import ManifoldConfig, ManifoldTraining
 
-    device, world = launch(args)
     config = ManifoldConfig(resolution=args.resolution, latent_dim=args.latent_dim,
                             width=args.width, batch=args.batch, steps=args.steps, seed=args.seed,
                             sample_every=args.sample_every, micro_batches=args.micro_batches)
+    return train_manifold_run(args, config, ManifoldTraining)
+
+
+def train_manifold_run(args: argparse.Namespace, config, trainer) -> int:
+    """Train a manifold (`trainer`: ManifoldTraining or StyleManifoldTraining, with `config`)
+    on the command's data, with its periodic FID-L when asked, and write the model."""
+    from igan_app.training.distributed import leave
+
+    device, world = launch(args)
     try:
         data, held = load_shared_data(data_source(args), args.resolution, world,
                                       at_least=args.batch, held_out=args.hold_out)
@@ -234,9 +241,8 @@ def _train_manifold(args: argparse.Namespace) -> int:
 
             held = held_out_pictures(held, args.eval_n, args.resolution, args.world)
             evaluation = SampleFID(load_segmenter(args.segmenter, device).model, held, device)
-        run = ManifoldTraining(config, data, device, args.run, resume=args.resume, world=world,
-                               evaluation=evaluation,
-                               eval_every=args.eval_every if world.main else 0)
+        run = trainer(config, data, device, args.run, resume=args.resume, world=world,
+                      evaluation=evaluation, eval_every=args.eval_every if world.main else 0)
         if run.step >= config.steps and world.main:
             print(f"{args.run} already finished {run.step} steps; writing the model")
         run_steps(run.steps(), config.steps, run.step, quiet=not world.main)

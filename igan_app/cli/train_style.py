@@ -7,12 +7,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from igan_app.cli.common import (
-    generative_eval_options,
-    load_segmenter,
-    positive,
-    training_options,
-)
+from igan_app.cli.common import generative_eval_options, positive, training_options
 
 
 def add_command(what: argparse._SubParsersAction) -> None:
@@ -49,18 +44,9 @@ def add_command(what: argparse._SubParsersAction) -> None:
 
 
 def _train_style_manifold(args: argparse.Namespace) -> int:
-    from igan_app.cli.train import (
-        _export,
-        data_source,
-        held_out_pictures,
-        launch,
-        load_shared_data,
-        run_steps,
-    )
-    from igan_app.training.distributed import leave
+    from igan_app.cli.train import train_manifold_run
     from igan_app.training.style_manifold import StyleManifoldConfig, StyleManifoldTraining
 
-    device, world = launch(args)
     lr = args.lr if args.lr is not None else (0.0025 if args.generator == "style" else 1e-4)
     config = StyleManifoldConfig(
         generator=args.generator, generator_width=args.generator_width,
@@ -68,21 +54,4 @@ def _train_style_manifold(args: argparse.Namespace) -> int:
         max_width=args.max_width, batch=args.batch, steps=args.steps, lr=lr,
         r1_gamma=args.r1_gamma, augment=args.augment, seed=args.seed,
         sample_every=args.sample_every, micro_batches=args.micro_batches)
-    try:
-        data, held = load_shared_data(data_source(args), args.resolution, world,
-                                      at_least=args.batch, held_out=args.hold_out)
-        evaluation = None
-        if args.eval_every and world.main:
-            from igan_app.training.evaluation import SampleFID
-
-            held = held_out_pictures(held, args.eval_n, args.resolution, args.world)
-            evaluation = SampleFID(load_segmenter(args.segmenter, device).model, held, device)
-        run = StyleManifoldTraining(config, data, device, args.run, resume=args.resume,
-                                    world=world, evaluation=evaluation,
-                                    eval_every=args.eval_every if world.main else 0)
-        if run.step >= config.steps and world.main:
-            print(f"{args.run} already finished {run.step} steps; writing the model")
-        run_steps(run.steps(), config.steps, run.step, quiet=not world.main)
-        return _export(run, args.out, args.command_line, device) if world.main else 0
-    finally:
-        leave()
+    return train_manifold_run(args, config, StyleManifoldTraining)

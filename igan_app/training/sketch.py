@@ -167,6 +167,9 @@ class SketchTraining(OnLoop):
         self.config, self.data, self.device, self.run_dir = config, data, device, Path(run_dir)
         self.features, self.held_out, self.segmenter = features, held_out, segmenter
         self.inputs = sketch_inputs(data, config.source)
+        # The held-out inputs once (edge maps cost a filter pass each), not at every evaluation.
+        self.held_inputs = (sketch_inputs(held_out, config.source) if eval_every and held_out
+                            is not None else None)
         common.seed_everything(config.seed)  # the networks' start
         self.g = build_generator(config).to(device)
         self.d = build_discriminator(config).to(device)
@@ -264,8 +267,7 @@ class SketchTraining(OnLoop):
     def evaluate(self, batch: int = 16) -> dict[str, float]:
         """L1 (and mIoU, training/evaluation.py) of the averaged generator's pictures of the
         held-out pairs: SPADE with each picture's own style, pix2pix without dropout."""
-        held, net = self.held_out, self.ema.module
-        inputs = sketch_inputs(held, self.config.source)
+        held, net, inputs = self.held_out, self.ema.module, self.held_inputs
         pictures = []
         for start in range(0, len(held), batch):
             index = np.arange(start, min(start + batch, len(held)))

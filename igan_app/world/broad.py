@@ -12,8 +12,8 @@ from __future__ import annotations
 import numpy as np
 
 from igan_app.world import broad_sky, camera, grading, kinds
-from igan_app.world.canvas import SKY_DEPTH, Canvas, settle_hidden_labels
-from igan_app.world.noise import fbm
+from igan_app.world.canvas import SKY_DEPTH, Canvas
+from igan_app.world.render import fog_and_grain, to_image
 from igan_app.world.scene import Scene, sample_scene
 
 
@@ -39,13 +39,8 @@ def paint_broad(scene: Scene, rng: np.random.Generator, h: int, w: int
     kinds.paint_land(cv, rng)
     # The sky is as far as its style says, for the fog: a saturated sunset is not washed out.
     depth = np.where(cv.depth >= SKY_DEPTH, np.float32(broad_sky.sky_fog_depth(scene)), cv.depth)
-    fog = 1.0 - np.exp(-depth * np.float32(cv.light.fog_density))
-    cv.rgb += (cv.light.fog - cv.rgb) * fog
-    settle_hidden_labels(cv, fog)
-    cv.rgb *= 1.0 + 0.035 * fbm(rng, ch, cw, ch / 3.0, 1)
+    fog_and_grain(cv, rng, depth)
     rgb, labels, depth = camera.take_frame(frame, cv.rgb, cv.labels, cv.depth, h, w)
     rgb = camera.depth_of_field(rgb, depth, scene.camera)
     rgb = grading.apply_grade(rgb, scene.grade, rng)
-    image = np.clip(rgb, 0.0, 1.0) * 255.0 + 0.5
-    return (np.ascontiguousarray(image.astype(np.uint8).transpose(1, 2, 0)),
-            np.ascontiguousarray(labels))
+    return to_image(rgb), np.ascontiguousarray(labels)

@@ -71,10 +71,21 @@ def render_scene(scene: Scene, rng: np.random.Generator, h: int, w: int
         land.paint_water(cv, rng)
     trees.paint_side_forest(cv, rng)
     land.paint_boulders(cv, rng)
-    fog = 1.0 - np.exp(-cv.depth * np.float32(cv.light.fog_density))
+    fog_and_grain(cv, rng)
+    return to_image(cv.rgb), cv.labels
+
+
+def fog_and_grain(cv: Canvas, rng: np.random.Generator, depth: np.ndarray | None = None) -> None:
+    """Fog by depth (the canvas's, or `depth`), labels settled under it, then a fine grain as in
+    a photograph, so that flat areas are not perfectly flat."""
+    depth = cv.depth if depth is None else depth
+    fog = 1.0 - np.exp(-depth * np.float32(cv.light.fog_density))
     cv.rgb += (cv.light.fog - cv.rgb) * fog
     settle_hidden_labels(cv, fog)
-    # Fine grain, as in a photograph, so that flat areas are not perfectly flat.
-    cv.rgb *= 1.0 + 0.035 * fbm(rng, h, w, h / 3.0, 1)
-    image = np.clip(cv.rgb, 0.0, 1.0) * 255.0 + 0.5
-    return np.ascontiguousarray(image.astype(np.uint8).transpose(1, 2, 0)), cv.labels
+    cv.rgb *= 1.0 + 0.035 * fbm(rng, cv.h, cv.w, cv.h / 3.0, 1)
+
+
+def to_image(rgb: np.ndarray) -> np.ndarray:
+    """(3, H, W) float colours in 0..1 → (H, W, 3) uint8, rounded."""
+    image = np.clip(rgb, 0.0, 1.0) * 255.0 + 0.5
+    return np.ascontiguousarray(image.astype(np.uint8).transpose(1, 2, 0))
